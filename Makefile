@@ -1,0 +1,21 @@
+# The two commands: `make demo` and `make test`. Both bootstrap .venv when it is missing or
+# pyproject.toml changed since the last install (the stamp file records that).
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_OUT ?= demo_out
+
+.PHONY: demo test
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[dev,demo]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m vqa.demo --out $(DEMO_OUT)
+
+test: $(STAMP)
+	$(PY) -m pytest tests

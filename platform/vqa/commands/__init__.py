@@ -1,0 +1,6 @@
+"""One module per `vqa` subcommand; each exposes `register(subparsers)`.
+
+Add a command by adding its module name here.
+"""
+
+COMMANDS = ("corpus", "ingest")

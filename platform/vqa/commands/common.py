@@ -1,0 +1,52 @@
+"""What every job command shares: runtime flags, config loading, Ray + MLflow around the job."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any, Callable
+
+from rich.console import Console
+from rich.table import Table
+
+from vqa.config import to_dict
+from vqa.runtime import init_ray
+from vqa.tracking import job_run, log_metrics
+
+console = Console()
+
+
+def add_runtime_flags(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("runtime")
+    g.add_argument("--config", help="YAML config file; flags given on the command line win")
+    g.add_argument("--address", help="join this Ray cluster (default: $RAY_ADDRESS, else start a "
+                                     "local one)")
+    g.add_argument("--num-cpus", type=int, help="CPUs for the embedded local Ray cluster")
+    g.add_argument("--verbose", action="store_true", help="Ray's INFO logs and worker output")
+    g.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+
+def run_job(kind: str, cfg: Any, fn: Callable[[Any], dict], args: argparse.Namespace) -> dict:
+    """Start/join Ray, open an MLflow run with the resolved config, run `fn(cfg)`, log its
+    numeric results as metrics and the whole summary as an artifact."""
+    import mlflow
+
+    init_ray(args.address, args.num_cpus, args.verbose)
+    with job_run(kind, to_dict(cfg)) as run:
+        summary = fn(cfg)
+        log_metrics({k: v for k, v in summary.items() if isinstance(v, (int, float))})
+        mlflow.log_dict(summary, "summary.json")
+        summary["mlflow_run_id"] = run.info.run_id
+    return summary
+
+
+def print_summary(title: str, summary: dict, as_json: bool = False) -> None:
+    if as_json:
+        print(json.dumps(summary, indent=2, default=str))
+        return
+    table = Table(title=title, show_header=False)
+    for key, value in summary.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "-"
+        table.add_row(key, str(value))
+    console.print(table)

@@ -1,0 +1,108 @@
+"""A small demo corpus of real-content clips (pan/zoom over scikit-image's photographs).
+
+Gives the demo and the tests real input without a network: several sizes, frame rates and
+durations (some outside the default [3, 15) s window) and a few broken files.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vqa.video.writer import write_video
+
+PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "immunohistochemistry",
+          "hubble_deep_field", "retina", "camera")
+
+# (width, height, fps, seconds): mostly inside the ingest window, two outside it on purpose.
+PROFILES = (
+    (320, 240, 25, 4.0), (480, 270, 30, 5.0), (256, 256, 15, 6.0), (384, 216, 24, 3.5),
+    (320, 180, 30, 2.0), (424, 240, 24, 8.0), (160, 120, 10, 16.0), (640, 360, 25, 3.2),
+)
+
+
+def photo(name: str) -> np.ndarray:
+    import skimage.data
+
+    img = getattr(skimage.data, name)()
+    if img.ndim == 2:
+        img = np.repeat(img[..., None], 3, axis=2)
+    return np.ascontiguousarray(img[..., :3])
+
+
+def pan_zoom(image: np.ndarray, width: int, height: int, frames: int,
+             rng: np.random.Generator) -> np.ndarray:
+    """A smooth camera path: the crop window drifts across the photo while zooming."""
+    ih, iw = image.shape[:2]
+    base = min(iw / width, ih / height)  # the largest output-aspect window that fits
+    z0, z1 = rng.uniform(0.55, 0.95, size=2)
+    out = np.empty((frames, height, width, 3), dtype=np.uint8)
+    c0, c1 = rng.uniform(0.3, 0.7, size=(2, 2))
+    for t in range(frames):
+        a = t / max(1, frames - 1)
+        s = base * (z0 + (z1 - z0) * a)  # source pixels per output pixel
+        cw, ch = width * s, height * s
+        cx = np.clip((c0[0] + (c1[0] - c0[0]) * a) * iw, cw / 2, iw - cw / 2)
+        cy = np.clip((c0[1] + (c1[1] - c0[1]) * a) * ih, ch / 2, ih - ch / 2)
+        m = np.array([[s, 0, cx - cw / 2], [0, s, cy - ch / 2]], dtype=np.float64)
+        out[t] = cv2.warpAffine(image, m, (width, height),
+                                flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP,
+                                borderMode=cv2.BORDER_REFLECT)
+    return out
+
+
+def make_clip(path: str | os.PathLike, photo_name: str, width: int, height: int, fps: float,
+              seconds: float, seed: int = 0, quality: int = 20) -> dict:
+    rng = np.random.default_rng(seed)
+    frames = pan_zoom(photo(photo_name), width, height, max(1, round(seconds * fps)), rng)
+    return write_video(frames, fps, path, quality=quality)
+
+
+def make_broken(out: Path, good_clip: Path) -> list[dict]:
+    """The broken kinds ingest must survive: empty, truncated mid-stream, not a video."""
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    empty = out / "broken_empty.mp4"
+    empty.write_bytes(b"")
+    rows.append({"path": empty.name, "kind": "empty", "expect": "error"})
+    data = good_clip.read_bytes()
+    # write_video puts the index first (faststart), so the cut file opens, then runs dry.
+    trunc = out / "broken_truncated.mp4"
+    trunc.write_bytes(data[: len(data) // 2])
+    rows.append({"path": trunc.name, "kind": "truncated", "expect": "error"})
+    text = out / "broken_not_a_video.mp4"
+    text.write_text("this is a text file with a video extension\n" * 50)
+    rows.append({"path": text.name, "kind": "not_a_video", "expect": "error"})
+    return rows
+
+
+def make_corpus(out: str | os.PathLike, num: int = 12, seed: int = 0, broken: bool = True,
+                min_duration: float = 3.0, max_duration: float = 15.0) -> list[dict]:
+    """Write `num` clips (+ broken files) and `corpus.csv` describing each and what ingest
+    should make of it."""
+    from rich.progress import track
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for i in track(range(num), description="making corpus", transient=True):
+        w, h, fps, secs = PROFILES[i % len(PROFILES)]
+        name = PHOTOS[(i + seed) % len(PHOTOS)]
+        path = out / f"clip{i:03d}_{name}_{w}x{h}_{fps}fps.mp4"
+        make_clip(path, name, w, h, fps, secs, seed=seed * 1000 + i)
+        expect = "ok" if min_duration <= secs < max_duration else "filtered"
+        rows.append({"path": path.name, "kind": "clip", "photo": name, "width": w, "height": h,
+                     "fps": fps, "seconds": secs, "expect": expect})
+    if broken and rows:
+        rows += make_broken(out, out / rows[0]["path"])
+    keys = ["path", "kind", "photo", "width", "height", "fps", "seconds", "expect"]
+    with (out / "corpus.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=keys)
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: r.get(k, "") for k in keys})
+    return rows

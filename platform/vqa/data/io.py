@@ -1,0 +1,190 @@
+"""Read and write manifests, instruction samples and label files (parquet / JSONL / CSV)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Iterable
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from vqa.data.schemas import (
+    DIMENSIONS,
+    INSTRUCTION_SCHEMA,
+    MANIFEST_SCHEMA,
+    STATUS_OK,
+    STATUSES,
+    TASKS,
+)
+
+ROLE_ALIASES = {"human": "human", "user": "human", "gpt": "gpt", "ai": "gpt", "assistant": "gpt"}
+
+
+class SchemaError(ValueError):
+    """A record that does not fit its contract; the message names the record and field."""
+
+
+# ---------------------------------------------------------------- manifest
+
+def manifest_table(rows: list[dict] | pa.Table) -> pa.Table:
+    if not isinstance(rows, pa.Table):  # the schema fills keys a row lacks (error rows) with nulls
+        rows = pa.Table.from_pylist(list(rows), schema=MANIFEST_SCHEMA)
+    table = rows
+    missing = [f.name for f in MANIFEST_SCHEMA if f.name not in table.column_names]
+    for name in missing:
+        table = table.append_column(name, pa.nulls(len(table), MANIFEST_SCHEMA.field(name).type))
+    table = table.select(MANIFEST_SCHEMA.names).cast(MANIFEST_SCHEMA)
+    bad = set(table.column("status").to_pylist()) - set(STATUSES)
+    if bad:
+        raise SchemaError(f"manifest: unknown status {sorted(bad)}; expected one of {STATUSES}")
+    return table
+
+
+def write_manifest(rows: list[dict] | pa.Table, path: str | os.PathLike) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(manifest_table(rows), path)
+    return path
+
+
+def read_manifest(path: str | os.PathLike, status: str | None = STATUS_OK) -> pa.Table:
+    """A manifest (file or folder of parquet), by default only the usable (`ok`) rows."""
+    table = pq.read_table(path)
+    table = manifest_table(table)
+    if status is not None:
+        table = table.filter(pc.equal(table.column("status"), status))
+    return table
+
+
+# ---------------------------------------------------------------- instruction samples
+
+def normalize_sample(raw: dict, index: int = 0) -> dict:
+    """One instruction sample in canonical form; FineVQ's `from: ai` and `user/assistant` read too."""
+    where = f"sample {raw.get('id', index)!r}"
+    if "video" not in raw:
+        raise SchemaError(f"{where}: missing 'video'")
+    convs = raw.get("conversations")
+    if not isinstance(convs, list) or not convs:
+        raise SchemaError(f"{where}: 'conversations' must be a non-empty list")
+    turns = []
+    for j, turn in enumerate(convs):
+        role = ROLE_ALIASES.get(str(turn.get("from", turn.get("role", ""))).lower())
+        if role is None:
+            raise SchemaError(f"{where}: turn {j} has unknown role {turn.get('from')!r}")
+        value = turn.get("value", turn.get("content"))
+        if not isinstance(value, str):
+            raise SchemaError(f"{where}: turn {j} has no text 'value'")
+        turns.append({"from": role, "value": value})
+    task = raw.get("task")
+    if task is not None and task not in TASKS:
+        raise SchemaError(f"{where}: task {task!r} not in {TASKS}")
+    scores = raw.get("scores")
+    if scores is not None:
+        unknown = set(scores) - set(DIMENSIONS)
+        if unknown:
+            raise SchemaError(f"{where}: unknown score dimensions {sorted(unknown)}")
+        scores = {d: (None if scores.get(d) is None else float(scores[d])) for d in DIMENSIONS}
+    meta = raw.get("meta")
+    if meta is not None and not isinstance(meta, str):
+        meta = json.dumps(meta, sort_keys=True)
+    video = raw["video"]
+    return {
+        "id": str(raw.get("id", f"{Path(str(video)).stem}-{index}")),
+        "video": str(video),
+        "conversations": turns,
+        "task": task,
+        "mos": None if raw.get("mos") is None else float(raw["mos"]),
+        "scores": scores,
+        "meta": meta,
+    }
+
+
+def samples_table(samples: Iterable[dict]) -> pa.Table:
+    rows = [normalize_sample(s, i) for i, s in enumerate(samples)]
+    return pa.Table.from_pylist(rows, schema=INSTRUCTION_SCHEMA)
+
+
+def _drop_nulls(row: dict) -> dict:
+    return {k: v for k, v in row.items() if v is not None}
+
+
+def write_samples(samples: Iterable[dict] | pa.Table, path: str | os.PathLike) -> Path:
+    """Write instruction samples; `.jsonl`/`.json` (LLaVA style) or `.parquet` by suffix."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = samples if isinstance(samples, pa.Table) else samples_table(samples)
+    if path.suffix == ".parquet":
+        pq.write_table(table.cast(INSTRUCTION_SCHEMA), path)
+    elif path.suffix == ".jsonl":
+        with path.open("w") as f:
+            for row in table.to_pylist():
+                f.write(json.dumps(_drop_nulls(row), ensure_ascii=False) + "\n")
+    elif path.suffix == ".json":
+        path.write_text(json.dumps([_drop_nulls(r) for r in table.to_pylist()], ensure_ascii=False,
+                                   indent=1))
+    else:
+        raise ValueError(f"{path}: use .parquet, .jsonl or .json")
+    return path
+
+
+def read_samples(path: str | os.PathLike) -> pa.Table:
+    """Instruction samples from parquet, JSONL or a JSON list (LLaVA / VQA² / FineVQ forms)."""
+    path = Path(path)
+    if path.suffix == ".parquet" or path.is_dir():
+        return samples_table(pq.read_table(path).to_pylist())
+    text = path.read_text()
+    if path.suffix == ".jsonl":
+        raw = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    raw.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise SchemaError(f"{path}:{n}: invalid JSON ({exc.msg})") from exc
+    else:
+        raw = json.loads(text)
+        if isinstance(raw, dict):
+            raw = [raw]
+    return samples_table(raw)
+
+
+# ---------------------------------------------------------------- labels
+
+def read_labels(path: str | os.PathLike) -> pa.Table:
+    """`video, mos` labels: CSV/JSON with a header, or KoNViD/LSVQ `labels.txt` (`name, mos, …`)."""
+    path = Path(path)
+    if path.suffix == ".json":
+        data = json.loads(path.read_text())
+        if isinstance(data, dict):
+            data = [{"video": k, "mos": v} for k, v in data.items()]
+        rows = [{"video": str(d["video"]), "mos": float(d["mos"])} for d in data]
+        return pa.Table.from_pylist(rows, schema=pa.schema([("video", pa.string()),
+                                                            ("mos", pa.float64())]))
+    first = path.read_text().splitlines()[0] if path.stat().st_size else ""
+    cells = [c.strip() for c in first.split(",")]
+    has_header = len(cells) >= 2 and not _is_number(cells[1])
+    if has_header:
+        table = pacsv.read_csv(path)
+        cols = {c.lower(): c for c in table.column_names}
+        vcol = next((cols[c] for c in ("video", "name", "video_name", "flickr_id", "filename")
+                     if c in cols), None)
+        mcol = next((cols[c] for c in ("mos", "score", "label") if c in cols), None)
+        if vcol is None or mcol is None:
+            raise SchemaError(f"{path}: need a video and a mos column, got {table.column_names}")
+    else:
+        table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(autogenerate_column_names=True))
+        vcol, mcol = table.column_names[0], table.column_names[1]
+    return pa.table({"video": table.column(vcol).cast(pa.string()),
+                     "mos": table.column(mcol).cast(pa.float64())})
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False

@@ -1,0 +1,50 @@
+"""Start or join Ray the same way for every job."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+
+def init_ray(address: str | None = None, num_cpus: int | None = None, verbose: bool = False,
+             object_store_memory: int | None = None):
+    """Join `address` / `RAY_ADDRESS` when given, else start an embedded local cluster.
+
+    Logs stay quiet (warnings only, no worker stdout) unless `verbose`; Ray Data's progress bars
+    stay on either way.
+    """
+    import ray
+
+    quiet_logs(verbose)
+    if ray.is_initialized():
+        return ray.get_runtime_context()
+    address = address or os.environ.get("RAY_ADDRESS") or None
+    kwargs = dict(
+        logging_level=logging.INFO if verbose else logging.WARNING,
+        log_to_driver=verbose,
+        configure_logging=True,
+    )
+    if address:
+        if num_cpus is not None:
+            raise ValueError("--num-cpus sizes an embedded cluster; it cannot apply to --address")
+        ray.init(address=address, **kwargs)
+    else:
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+        ray.init(num_cpus=num_cpus, include_dashboard=False,
+                 object_store_memory=object_store_memory, **kwargs)
+    return ray.get_runtime_context()
+
+
+def quiet_logs(verbose: bool) -> None:
+    """Warnings only from Ray Data and MLflow unless verbose (terminals keep progress bars)."""
+    level = "INFO" if verbose else "WARNING"
+    os.environ.setdefault("RAY_DATA_LOG_LEVEL", level)
+    for name in ("mlflow", "alembic"):
+        logging.getLogger(name).setLevel(level)
+
+
+def shutdown_ray() -> None:
+    import ray
+
+    if ray.is_initialized():
+        ray.shutdown()

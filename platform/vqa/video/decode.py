@@ -1,0 +1,114 @@
+"""Frame decoding with resizing inside the decoder libraries (libswscale), never in numpy.
+
+Two readers, each where it is fastest (measured in benchmarks/decode.py):
+- decord for sparse reads (a few keyframes): it seeks to the nearest keyframe, skipping GOPs;
+- one sequential PyAV pass for dense reads (every frame) and for several outputs at once, with a
+  cached scaler per output size, so keyframes and motion frames share a single decode.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import av
+import numpy as np
+from av.video.reformatter import VideoReformatter
+
+from vqa.errors import VideoError
+
+Size = int | tuple[int, int] | None  # int → square; (height, width); None → native
+
+
+def _hw(size: Size, height: int, width: int) -> tuple[int, int]:
+    if size is None:
+        return height, width
+    if isinstance(size, int):
+        return size, size
+    return int(size[0]), int(size[1])
+
+
+def read_sparse(path: str | os.PathLike, indices: Sequence[int], size: Size = None,
+                num_threads: int = 1) -> np.ndarray:
+    """Frames at `indices` (any order, repeats allowed) as (T, H, W, 3) uint8, via decord."""
+    import decord
+
+    path = Path(path)
+    wanted = np.asarray(indices, dtype=np.int64)
+    try:
+        kw = {}
+        if size is not None:
+            h, w = _hw(size, 0, 0)
+            kw = {"height": h, "width": w}
+        reader = decord.VideoReader(str(path), num_threads=num_threads, **kw)
+        n = len(reader)
+        if len(wanted) and (wanted.min() < 0 or wanted.max() >= n):
+            raise VideoError(path, f"frame index out of range [0, {n})")
+        unique, inverse = np.unique(wanted, return_inverse=True)
+        frames = reader.get_batch(unique.tolist()).asnumpy()
+    except VideoError:
+        raise
+    except Exception as exc:  # decord raises DECORDError / RuntimeError with ffmpeg codes
+        raise VideoError(path, f"decode failed ({str(exc).splitlines()[-1]})") from exc
+    return frames[inverse]
+
+
+def read_dense(path: str | os.PathLike, requests: Mapping[str, tuple[Sequence[int], Size]],
+               threads: int = 1) -> dict[str, np.ndarray]:
+    """One sequential decode serving several (indices, size) requests; returns name → frames.
+
+    Decoding stops after the last wanted frame. Frames are indexed in presentation order, the
+    same numbering decord uses.
+    """
+    path = Path(path)
+    if not requests:
+        return {}
+    plans = {}
+    for name, (indices, size) in requests.items():
+        idx = np.asarray(indices, dtype=np.int64)
+        plans[name] = (idx, size)
+    last = max((int(p[0].max()) for p in plans.values() if len(p[0])), default=-1)
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, ValueError) as exc:
+        raise VideoError(path, f"cannot open ({exc})") from exc
+    try:
+        if not container.streams.video:
+            raise VideoError(path, "no video stream")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO" if threads != 1 else "SLICE"
+        stream.thread_count = threads
+        h0, w0 = stream.codec_context.height, stream.codec_context.width
+        # Per request: where each decoded frame goes (a frame may fill several slots).
+        slots: dict[str, dict[int, list[int]]] = {}
+        outs: dict[str, np.ndarray] = {}
+        scalers: dict[str, tuple[VideoReformatter, int, int]] = {}
+        for name, (idx, size) in plans.items():
+            h, w = _hw(size, h0, w0)
+            outs[name] = np.empty((len(idx), h, w, 3), dtype=np.uint8)
+            where: dict[int, list[int]] = {}
+            for slot, frame_no in enumerate(idx.tolist()):
+                where.setdefault(frame_no, []).append(slot)
+            slots[name] = where
+            scalers[name] = (VideoReformatter(), h, w)
+        decoded = 0
+        for frame in container.decode(stream):
+            for name, where in slots.items():
+                targets = where.get(decoded)
+                if targets:
+                    scaler, h, w = scalers[name]
+                    rgb = scaler.reformat(frame, w, h, "rgb24", interpolation="BILINEAR")
+                    arr = rgb.to_ndarray()
+                    for slot in targets:
+                        outs[name][slot] = arr
+            decoded += 1
+            if decoded > last:
+                break
+        if decoded <= last:
+            raise VideoError(path, f"only {decoded} frames decoded, frame {last} wanted")
+        return outs
+    except av.error.FFmpegError as exc:
+        raise VideoError(path, f"decode failed ({exc})") from exc
+    finally:
+        container.close()

@@ -1,0 +1,92 @@
+"""Shared fixtures: one local Ray cluster and one SQLite MLflow store per test session, and
+real clips made on the fly (the tests never depend on ../shared)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="session")
+def mlflow_uri(tmp_path_factory) -> str:
+    uri = f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlruns.db'}"
+    os.environ["MLFLOW_TRACKING_URI"] = uri
+    return uri
+
+
+@pytest.fixture(scope="session")
+def ray_local():
+    from vqa.runtime import init_ray, shutdown_ray
+
+    os.environ.pop("RAY_ADDRESS", None)
+    init_ray(num_cpus=2, object_store_memory=512 * 1024**2)
+    yield
+    shutdown_ray()
+
+
+def photo_clip(width: int = 160, height: int = 120, frames: int = 50, seed: int = 0,
+               name: str = "astronaut") -> np.ndarray:
+    """Real photographic content with a moving camera: every frame is distinct."""
+    from vqa.corpus import pan_zoom, photo
+
+    return pan_zoom(photo(name), width, height, frames, np.random.default_rng(seed))
+
+
+@pytest.fixture(scope="session")
+def clip_factory(tmp_path_factory):
+    """write(name, width, height, frames, fps, **encode) → path of a real H.264 clip."""
+    from vqa.video import write_video
+
+    root = tmp_path_factory.mktemp("clips")
+
+    def write(name="clip.mp4", width=160, height=120, frames=50, fps=25.0, seed=0, **encode):
+        path = root / name
+        if not path.exists():
+            write_video(photo_clip(width, height, frames, seed), fps, path, **encode)
+        return path
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def broken_files(tmp_path_factory, clip_factory) -> dict[str, Path]:
+    """One file of every broken kind ingest and probe must survive."""
+    import av
+
+    root = tmp_path_factory.mktemp("broken")
+    good = clip_factory("for_truncation.mp4", frames=60)
+    files = {}
+    files["empty"] = root / "empty.mp4"
+    files["empty"].write_bytes(b"")
+    files["truncated"] = root / "truncated.mp4"
+    files["truncated"].write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    files["not_a_video"] = root / "not_a_video.mp4"
+    files["not_a_video"].write_text("plain text, not a container\n" * 40)
+    # The index promises frames but the payload is gone: cut at the start of the mdat atom.
+    data = good.read_bytes()
+    files["zero_frames"] = root / "zero_frames.mp4"
+    files["zero_frames"].write_bytes(data[: data.index(b"mdat") + 4])
+    files["absurd_size"] = root / "absurd_size.mkv"
+    with av.open(str(files["absurd_size"]), "w") as c:
+        s = c.add_stream("rawvideo", rate=25)
+        s.width, s.height, s.pix_fmt = 20000, 2, "gray"
+        for _ in range(2):
+            frame = av.VideoFrame.from_ndarray(np.zeros((2, 20000), np.uint8), format="gray")
+            for p in s.encode(frame):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    files["audio_only"] = root / "audio_only.mka"
+    with av.open(str(files["audio_only"]), "w") as c:
+        s = c.add_stream("pcm_s16le", rate=8000)
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 800), np.int16), format="s16",
+                                           layout="mono")
+        frame.sample_rate = 8000
+        for p in s.encode(frame):
+            c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    return files
