@@ -51,7 +51,7 @@ def distort_region(region: np.ndarray, kind: str, level: int, p: SpatialParams,
         k = blur_kernel(level, p)
         return cv2.GaussianBlur(region, (k, k), 0)
     if kind in ("overexposure", "underexposure"):
-        scaled = np.rint(region.astype(np.float32) * exposure_factor(kind, level, p))
+        scaled = np.rint(region.astype(np.float64) * exposure_factor(kind, level, p))
         return np.clip(scaled, p.clamp_low, p.clamp_high).astype(np.uint8)
     if kind == "noise":
         if rng is None:
