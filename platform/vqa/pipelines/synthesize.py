@@ -60,7 +60,7 @@ class SynthesizeConfig:
     spatial: SpatialParams = field(default_factory=SpatialParams)
     crf: int = 0                       # x264 lossless: no codec artifact on top of the labels
     pix_fmt: str = "yuv444p"           # no chroma subsampling
-    preset: str = "veryfast"
+    preset: str = "ultrafast"         # lossless either way; 2× faster than veryfast, ~25 % bigger
     codec: str = "libx264"
     batch_size: int = 1                # sources per task (each decodes a whole clip)
     rewrite: bool = False              # optional LLM rewrite of open answers (annotation endpoint)
