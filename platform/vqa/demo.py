@@ -39,8 +39,8 @@ def step_synthesize(out: Path, state: dict) -> None:
     vqa(["synthesize", *common, "--out", str(bench), "--benchmark", "--questions", "60"])
     samples = [json.loads(line) for line in (syn / "samples.jsonl").read_text().splitlines()]
     for s in samples[::13][:5]:  # a few clips, a few question forms
-        q, a = (t["value"] for t in s["conversations"])
-        console.print(f"[bold]{Path(s['video']).name}[/bold]\n  Q: {q.removeprefix('<video>\n')}"
+        q, a = (t["value"].removeprefix("<video>\n") for t in s["conversations"])
+        console.print(f"[bold]{Path(s['video']).name}[/bold]\n  Q: {q}"
                       f"\n  [green]A: {a}[/green]")
     first = json.loads((bench / "benchmark.jsonl").read_text().splitlines()[0])
     console.print(f"[bold]FG benchmark ({first['category']})[/bold] {first['question']}\n"

@@ -111,3 +111,16 @@ def test_no_score_column_warns_and_uses_all(clip_factory, tmp_path, ray_local, m
     summary = json.loads((out / "summary.json").read_text())
     assert "no 'objective' column" in summary["warnings"][0]
     assert summary["clips"] == 2 and summary["samples"] == 12
+
+
+def test_help_and_config_errors(tmp_path, capsys):
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    res = subprocess.run([sys.executable, str(root / "jobs/synthesize.py"), "--help"],
+                         capture_output=True, text=True, check=True)
+    for word in ("--manifest", "--benchmark", "--holdout-fraction", "--min-score", "stutter"):
+        assert word in res.stdout
+    with pytest.raises(SystemExit) as err:
+        main(["synthesize", "--manifest", "m", "--out", "o", "--variants", "blur,sharpen"])
+    assert err.value.code == 2 and "unknown ['sharpen']" in capsys.readouterr().err
