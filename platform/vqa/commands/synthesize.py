@@ -38,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="share of sources held out for the benchmark (default 0.12)")
     p.add_argument("--max-sources", type=int, help="use at most this many sources")
     p.add_argument("--questions", type=int, help="benchmark size (default 750)")
+    p.add_argument("--min-visibility", type=float,
+                   help="drop clips whose distortion changes pixels by less than this on "
+                        "average (0-255; default 0 keeps all)")
     p.add_argument("--crf", type=int, help="x264 CRF of the written clips (default 0, lossless)")
     p.add_argument("--rewrite-url", help="OpenAI-compatible endpoint: rewrite open answers "
                                          "with an LLM (off unless given)")
@@ -53,6 +56,7 @@ def main(args: argparse.Namespace) -> int:
         "min_score": args.min_score, "score_column": args.score_column,
         "holdout_fraction": args.holdout_fraction, "max_sources": args.max_sources,
         "benchmark_questions": args.questions, "crf": args.crf,
+        "min_visibility": args.min_visibility,
         "rewrite": True if args.rewrite_url else None, "rewrite_base_url": args.rewrite_url,
         "rewrite_model": args.rewrite_model,
     })

@@ -135,3 +135,18 @@ def apply_distortions(frames: np.ndarray, fps: float, specs: list[Distortion], s
             region = np.ascontiguousarray(out[i, y0:y1, x0:x1])
             out[i, y0:y1, x0:x1] = distort_region(region, spec.type, spec.level, params, rng)
     return out
+
+
+def visibility(frames: np.ndarray, distorted: np.ndarray, spec: Distortion, fps: float) -> float:
+    """Mean absolute change (0–255) where and when `spec` acts: inside its box for spatial types,
+    over the whole frame for a freeze. A cheap stand-in for the paper's manual check that a
+    synthetic distortion is visible."""
+    a, b = frame_span(spec.start, spec.start + spec.duration, fps, len(frames))
+    if b <= a:
+        return 0.0
+    if spec.spatial:
+        x0, y0, x1, y1 = spec.box
+        before, after = frames[a:b, y0:y1, x0:x1], distorted[a:b, y0:y1, x0:x1]
+    else:
+        before, after = frames[a:b], distorted[a:b]
+    return float(np.abs(after.astype(np.int16) - before.astype(np.int16)).mean())

@@ -32,6 +32,7 @@ SPEC_SCHEMA = pa.schema([
     ("type", pa.string()), ("level", pa.int32()), ("level_name", pa.string()),
     ("location", pa.string()), ("box", pa.list_(pa.int32())), ("start", pa.int32()),
     ("duration", pa.int32()), ("start_frame", pa.int64()), ("end_frame", pa.int64()),
+    ("visibility", pa.float64()),
     ("fps", pa.float64()), ("frames", pa.int64()), ("width", pa.int32()), ("height", pa.int32()),
     ("seconds", pa.int32()), ("encode", pa.string()), ("decode_s", pa.float64()),
     ("distort_s", pa.float64()), ("encode_s", pa.float64()), ("status", pa.string()),
@@ -56,6 +57,8 @@ class SynthesizeConfig:
     benchmark_mix: dict[str, int] = field(default_factory=lambda: {"S": 400, "T": 200, "ST": 150})
     templates: str = "incontext"       # a packaged template set or a path to a YAML file
     benchmark_templates: str = "benchmark"
+    min_visibility: float = 0.0        # drop clips whose distortion changes < this (mean, 0–255);
+    #                                    the paper filters invisible ones by hand
     plan: PlanParams = field(default_factory=PlanParams)
     spatial: SpatialParams = field(default_factory=SpatialParams)
     crf: int = 0                       # x264 lossless: no codec artifact on top of the labels
@@ -88,7 +91,7 @@ def synthesize_batch(batch: pa.Table, cfg: SynthesizeConfig) -> pa.Table:
     rows = []
     for source in batch.to_pylist():
         rows += render_source(source, cfg.variants, cfg.out, cfg.seed, cfg.plan, cfg.spatial,
-                              encode)
+                              encode, cfg.min_visibility)
     return pa.Table.from_pylist(rows, schema=SPEC_SCHEMA)
 
 
@@ -98,6 +101,11 @@ def clips_from_specs(specs: pa.Table) -> list[Clip]:
         groups[row["clip_id"]].append(row)
     return [Clip(cid, rows[0]["video"], [Distortion.from_dict(r) for r in rows],
                  rows[0]["seconds"], rows[0]["source_id"]) for cid, rows in sorted(groups.items())]
+
+
+def _count_clips(specs: pa.Table, status: str) -> int:
+    return len(set(specs.filter(pc.equal(specs.column("status"), status))
+                   .column("clip_id").to_pylist()))
 
 
 def load_sources(cfg: SynthesizeConfig) -> tuple[pa.Table, int, list[str]]:
@@ -136,8 +144,8 @@ def run_synthesize(cfg: SynthesizeConfig) -> dict:
     clips = clips_from_specs(specs)
     summary = {"mode": "benchmark" if cfg.benchmark else "train", "sources_ok": total,
                "sources_used": sources.num_rows, "clips": len(clips),
-               "failed_clips": len(set(r["clip_id"] for r in specs.filter(
-                   pc.equal(specs.column("status"), "error")).to_pylist()))}
+               "failed_clips": _count_clips(specs, "error"),
+               "filtered_clips": _count_clips(specs, "filtered")}
     if cfg.benchmark:
         records = build_benchmark(clips, cfg.benchmark_mix, cfg.benchmark_questions, cfg.seed,
                                   cfg.benchmark_templates)
