@@ -82,3 +82,30 @@ def test_spec_dict_round_trip_and_description_uses_one_based_seconds():
     assert "the 3rd to the 4th second" in text
     assert "freezes during the 2nd and the 5th seconds" in describe(
         [Distortion(STUTTER, 1, 1), Distortion(STUTTER, 4, 1)])
+
+
+def test_freeze_under_a_spatial_region_and_streaming_holds_one_frame():
+    import cv2
+
+    frames = photo_clip(64, 48, 50, seed=4)  # 5 s at 10 fps
+    blur = Distortion("blur", 1, 3, level=1, location="top-left", box=(0, 0, 32, 24))
+    out = apply_distortions(frames, 10.0, [Distortion(STUTTER, 2, 1), blur], seed=0)
+    for i in range(50):
+        src = frames[19] if 20 <= i < 30 else frames[i]  # frozen on the frame before second 2
+        want = src.copy()
+        if 10 <= i < 40:
+            want[:24, :32] = cv2.GaussianBlur(np.ascontiguousarray(src[:24, :32]), (17, 17), 0)
+        np.testing.assert_array_equal(out[i], want)
+    from vqa.distort.spec import distort_stream
+
+    pulled = []
+
+    def source():
+        for i, f in enumerate(frames):
+            pulled.append(i)
+            yield f
+
+    stream = distort_stream(source(), 10.0, [Distortion(STUTTER, 2, 1)], 0)
+    for i in range(25):
+        next(stream)
+    assert pulled == list(range(25))  # lazy: one frame in, one frame out

@@ -1,5 +1,6 @@
 """One source video → its distorted clips and their spec rows (no Ray here: the pipeline maps
-this over batches). A failure becomes an error row, never an exception."""
+this over batches). Frames stream decode → distort → encode, one at a time, so memory does not
+grow with the clip. A failure becomes an error row, never an exception."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import numpy as np
 
 from vqa.distort.spatial import SpatialParams
 from vqa.distort.spec import (
-    PlanParams, apply_distortions, frame_span, plan_clip, visibility, whole_seconds)
-from vqa.video.decode import read_dense
+    PlanParams, Visibility, distort_pairs, frame_span, plan_clip, whole_seconds)
+from vqa.video.decode import iter_frames
 from vqa.video.writer import write_video
 
 
@@ -34,46 +35,73 @@ def spec_rows(base: dict, specs, fps: float, frames: int, seen: list[float]) -> 
     return rows
 
 
+class _Timed:
+    """Wraps an iterator and adds the time spent inside it to `self.seconds`."""
+
+    def __init__(self, it):
+        self.it, self.seconds = iter(it), 0.0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        t = time.perf_counter()
+        try:
+            return next(self.it)
+        finally:
+            self.seconds += time.perf_counter() - t
+
+
+def render_clip(path: str, fps: float, frames: int, specs, seed: int, spatial: SpatialParams,
+                video: Path, encode: dict) -> tuple[dict, list[float], dict]:
+    """Decode → distort → encode in one pass; returns (encode settings, visibility, timings)."""
+    vis = Visibility(specs, fps)
+    decode = _Timed(iter_frames(path))
+
+    def frames_out():
+        for i, (src, out) in enumerate(distort_pairs(decode, fps, specs, seed, spatial)):
+            vis.add(i, src, out)
+            yield out
+
+    produce = _Timed(frames_out())
+    t0 = time.perf_counter()
+    settings = write_video(produce, fps, video, **encode)
+    total = time.perf_counter() - t0
+    if settings["frames"] != frames:
+        raise ValueError(f"decoded {settings['frames']} frames, the manifest says {frames}")
+    times = {"decode_s": decode.seconds, "distort_s": produce.seconds - decode.seconds,
+             "encode_s": total - produce.seconds}
+    return settings, vis.values(), times
+
+
 def render_source(source: dict, variants: list[str], out_dir: str, seed: int, plan: PlanParams,
                   spatial: SpatialParams, encode: dict, min_visibility: float = 0.0) -> list[dict]:
-    """Decode once, then per variant: plan, distort, encode near-losslessly, record. A clip
-    whose distortion changes its pixels by less than `min_visibility` (mean, 0–255) is not
-    written: status `filtered`."""
+    """Per variant: plan, then stream the clip through its distortions into a near-lossless
+    encode, and record. A clip whose distortion changes its pixels by less than
+    `min_visibility` (mean, 0–255) is deleted again: status `filtered`."""
     vid, path = source["video_id"], source["path"]
     fps, n = float(source["fps"]), int(source["frames"])
     common = {"source_id": vid, "source_path": path, "fps": fps, "frames": n,
               "width": source["width"], "height": source["height"],
               "seconds": whole_seconds(n, fps), "status": "ok", "error": None}
-    t0 = time.perf_counter()
-    try:
-        frames = read_dense(path, {"all": (np.arange(n), None)})["all"]
-    except Exception as exc:
-        return [dict(common, clip_id=f"{vid}__{v}", variant=v, status="error",
-                     error=f"decode: {getattr(exc, 'reason', None) or exc}") for v in variants]
-    decode_s = (time.perf_counter() - t0) / max(1, len(variants))
     rows = []
     for variant in variants:
         clip_id = f"{vid}__{variant}"
         s = clip_seed(seed, vid, variant)
-        base = dict(common, clip_id=clip_id, variant=variant, seed=s, decode_s=decode_s)
+        base = dict(common, clip_id=clip_id, variant=variant, seed=s)
+        video = Path(out_dir) / "clips" / f"{clip_id}.mp4"
         try:
-            h, w = frames.shape[1:3]
-            specs = plan_clip(variant, w, h, n, fps, np.random.default_rng(s), plan)
-            t1 = time.perf_counter()
-            distorted = apply_distortions(frames, fps, specs, s, spatial)
-            t2 = time.perf_counter()
-            seen = [visibility(frames, distorted, spec, fps) for spec in specs]
+            specs = plan_clip(variant, int(source["width"]), int(source["height"]), n, fps,
+                              np.random.default_rng(s), plan)
+            settings, seen, times = render_clip(path, fps, n, specs, s, spatial, video, encode)
+            base.update(video=str(video), encode=json.dumps(settings, sort_keys=True), **times)
             if min(seen) < min_visibility:
-                rows += [dict(r, status="filtered", error=f"not visible: mean change "
-                              f"{min(seen):.2f} < {min_visibility:g}")
-                         for r in spec_rows(base, specs, fps, n, seen)]
-                continue
-            video = Path(out_dir) / "clips" / f"{clip_id}.mp4"
-            settings = write_video(distorted, fps, video, **encode)
-            t3 = time.perf_counter()
-            base.update(video=str(video), encode=json.dumps(settings, sort_keys=True),
-                        distort_s=t2 - t1, encode_s=t3 - t2)
+                video.unlink()
+                base.update(video=None, status="filtered", error=f"not visible: mean change "
+                                                     f"{min(seen):.2f} < {min_visibility:g}")
             rows += spec_rows(base, specs, fps, n, seen)
         except Exception as exc:
-            rows.append(dict(base, status="error", error=f"{type(exc).__name__}: {exc}"))
+            video.unlink(missing_ok=True)
+            reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
+            rows.append(dict(base, status="error", error=reason))
     return rows

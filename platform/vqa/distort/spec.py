@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -112,41 +113,76 @@ def plan_clip(variant: str, width: int, height: int, frames: int, fps: float,
     return [plan_spatial(variant, width, height, seconds, rng, p)]
 
 
+def distort_pairs(frames: Iterable[np.ndarray], fps: float, specs: list[Distortion], seed: int,
+                  params: SpatialParams | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(source, distorted) frame by frame, holding one frame at most: freezes repeat the frame
+    just before the removed second, then spatial regions are distorted on top."""
+    params = params or SpatialParams()
+    n = 1 << 62  # spans are clipped by the stream's own end
+    freezes = [frame_span(s.start, s.start + s.duration, fps, n) for s in specs if not s.spatial]
+    if any(a < 1 for a, _ in freezes):
+        raise ValueError("a stutter needs a frame before it to freeze")
+    spatial = [(k, s, frame_span(s.start, s.start + s.duration, fps, n))
+               for k, s in enumerate(specs) if s.spatial]
+    hold_at = {a - 1 for a, _ in freezes}
+    held = None
+    for i, frame in enumerate(frames):
+        out = held if any(a <= i < b for a, b in freezes) else frame
+        if i in hold_at:
+            held = frame
+        active = [(k, s) for k, s, (a, b) in spatial if a <= i < b]
+        if active:
+            out = out.copy()
+            for k, s in active:
+                x0, y0, x1, y1 = s.box
+                rng = np.random.default_rng([seed, k, i])
+                region = np.ascontiguousarray(out[y0:y1, x0:x1])
+                out[y0:y1, x0:x1] = distort_region(region, s.type, s.level, params, rng)
+        yield frame, out
+
+
+def distort_stream(frames: Iterable[np.ndarray], fps: float, specs: list[Distortion], seed: int,
+                   params: SpatialParams | None = None) -> Iterator[np.ndarray]:
+    """Distorted frames, one at a time (feed straight into `write_video`)."""
+    for _, out in distort_pairs(frames, fps, specs, seed, params):
+        yield out
+
+
 def apply_distortions(frames: np.ndarray, fps: float, specs: list[Distortion], seed: int,
                       params: SpatialParams | None = None) -> np.ndarray:
-    """A distorted copy of (T, H, W, 3) uint8 frames: freezes first, then spatial regions."""
-    params = params or SpatialParams()
-    n = len(frames)
-    source = np.arange(n)
-    for spec in specs:
-        if not spec.spatial:
-            a, b = frame_span(spec.start, spec.start + spec.duration, fps, n)
-            if a < 1:
-                raise ValueError(f"stutter at second {spec.start} has no frame to freeze")
-            source[a:b] = source[a - 1]
-    out = frames[source]  # fancy indexing copies
-    for k, spec in enumerate(specs):
-        if not spec.spatial:
-            continue
-        x0, y0, x1, y1 = spec.box
-        a, b = frame_span(spec.start, spec.start + spec.duration, fps, n)
-        for i in range(a, b):
-            rng = np.random.default_rng([seed, k, i])
-            region = np.ascontiguousarray(out[i, y0:y1, x0:x1])
-            out[i, y0:y1, x0:x1] = distort_region(region, spec.type, spec.level, params, rng)
-    return out
+    """A distorted copy of (T, H, W, 3) uint8 frames (the stream, collected)."""
+    return np.stack(list(distort_stream(iter(frames), fps, specs, seed, params)))
+
+
+class Visibility:
+    """Mean absolute change (0–255) where and when each spec acts: inside its box for spatial
+    types, over the whole frame for a freeze; accumulated frame by frame. A cheap stand-in for
+    the paper's manual check that a synthetic distortion is visible."""
+
+    def __init__(self, specs: list[Distortion], fps: float):
+        self.specs, self.fps = specs, fps
+        self.spans = [frame_span(s.start, s.start + s.duration, fps, 1 << 62) for s in specs]
+        self.total = [0.0] * len(specs)
+        self.count = [0] * len(specs)
+
+    def add(self, i: int, source: np.ndarray, out: np.ndarray) -> None:
+        for k, (spec, (a, b)) in enumerate(zip(self.specs, self.spans)):
+            if a <= i < b:
+                before, after = source, out
+                if spec.spatial:
+                    x0, y0, x1, y1 = spec.box
+                    before, after = source[y0:y1, x0:x1], out[y0:y1, x0:x1]
+                diff = np.abs(after.astype(np.int16) - before.astype(np.int16))
+                self.total[k] += float(diff.sum())
+                self.count[k] += diff.size
+
+    def values(self) -> list[float]:
+        return [t / c if c else 0.0 for t, c in zip(self.total, self.count)]
 
 
 def visibility(frames: np.ndarray, distorted: np.ndarray, spec: Distortion, fps: float) -> float:
-    """Mean absolute change (0–255) where and when `spec` acts: inside its box for spatial types,
-    over the whole frame for a freeze. A cheap stand-in for the paper's manual check that a
-    synthetic distortion is visible."""
-    a, b = frame_span(spec.start, spec.start + spec.duration, fps, len(frames))
-    if b <= a:
-        return 0.0
-    if spec.spatial:
-        x0, y0, x1, y1 = spec.box
-        before, after = frames[a:b, y0:y1, x0:x1], distorted[a:b, y0:y1, x0:x1]
-    else:
-        before, after = frames[a:b], distorted[a:b]
-    return float(np.abs(after.astype(np.int16) - before.astype(np.int16)).mean())
+    """`Visibility` of one spec over whole arrays."""
+    v = Visibility([spec], fps)
+    for i, (a, b) in enumerate(zip(frames, distorted)):
+        v.add(i, a, b)
+    return v.values()[0]
