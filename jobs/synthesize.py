@@ -1,4 +1,5 @@
-"""Ray job entrypoint: `ray job submit --working-dir . -- python jobs/synthesize.py --manifest M --out DIR`."""
+"""Ray job entrypoint:
+`ray job submit --working-dir . -- python jobs/synthesize.py --manifest M --out DIR`."""
 
 import sys
 

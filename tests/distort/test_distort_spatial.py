@@ -52,13 +52,14 @@ def test_exposure_scales_and_clamps_to_1_254(frames, kind, level, factor):
 
 @pytest.mark.parametrize("level", [1, 2, 3])
 def test_noise_has_sigma_10l_and_zero_mean(level):
-    flat = np.full((200, 200, 3), 128, np.uint8)  # no clipping at mid grey for σ ≤ 30 (4σ < 127)
+    flat = np.full((200, 200, 3), 128, np.uint8)  # mid grey: no clipping for σ ≤ 30 (4σ < 127)
     got = distort_region(flat, "noise", level, P, np.random.default_rng(5)).astype(np.float64)
     diff = got - 128
     assert abs(diff.mean()) < 0.3
     assert diff.std() == pytest.approx(10 * level, rel=0.03)
     # the exact draw: rint(x + N(0, σ)) from the given generator
-    want = np.clip(np.rint(128 + np.random.default_rng(5).normal(0, 10 * level, flat.shape)), 0, 255)
+    draw = np.random.default_rng(5).normal(0, 10 * level, flat.shape)
+    want = np.clip(np.rint(128 + draw), 0, 255)
     np.testing.assert_array_equal(got, want)
 
 

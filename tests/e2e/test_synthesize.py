@@ -72,7 +72,8 @@ def test_train_clips_specs_and_qa_agree(scored_manifest, tmp_path, mlflow_uri):
                     np.testing.assert_array_equal(got[i], got[r["start_frame"] - 1])
     samples = read_samples(out / "samples.jsonl").to_pylist()
     assert len(samples) == 6 * len(clips)
-    by_video = {rows[0]["video"]: [Distortion.from_dict(r) for r in rows] for rows in clips.values()}
+    by_video = {rows[0]["video"]: [Distortion.from_dict(r) for r in rows]
+                for rows in clips.values()}
     for s in samples:
         assert s["task"] == "incontext"
         check_sample(s, by_video[s["video"]])

@@ -87,7 +87,7 @@ def plan_spatial(kind: str, width: int, height: int, seconds: int, rng: np.rando
 
 
 def plan_stutter(seconds: int, rng: np.random.Generator, p: PlanParams) -> list[Distortion]:
-    """1–3 freezes at distinct, non-adjacent integer seconds s ≥ 1 (frame s·fps − 1 is frozen),
+    """1–3 freezes at distinct, non-adjacent integer seconds s ≥ 1 (frame s·fps − 1 freezes),
     each wholly inside the clip. Non-adjacent so every freeze is its own event."""
     d = p.stutter_seconds
     candidates = list(range(1, seconds - d + 1))
