@@ -23,8 +23,8 @@ def _pick(rng: np.random.Generator, items: list[str]) -> str:
 
 def choose_pairs(aspects: tuple[str, ...], n: int, rng: np.random.Generator) -> list[tuple]:
     """n distinct (aspect, form) pairs covering every aspect and every form before repeating."""
-    pairs = [tuple(p) for p in np.array(list(itertools.product(aspects, FORMS)))[
-        rng.permutation(len(aspects) * len(FORMS))].tolist()]
+    every = list(itertools.product(aspects, FORMS))
+    pairs = [every[i] for i in rng.permutation(len(every))]
     seen_a = dict.fromkeys(aspects, 0)
     seen_f = dict.fromkeys(FORMS, 0)
     chosen = []

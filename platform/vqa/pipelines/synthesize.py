@@ -79,6 +79,8 @@ class SynthesizeConfig:
             raise ConfigError(f"holdout_fraction must be in [0, 1], got {self.holdout_fraction}")
         if set(self.benchmark_mix) - {"S", "T", "ST"}:
             raise ConfigError(f"benchmark_mix keys are S, T, ST; got {sorted(self.benchmark_mix)}")
+        if self.min_visibility < 0 or self.questions_per_clip < 0:
+            raise ConfigError("min_visibility and questions_per_clip must be >= 0")
         if not 1 <= self.plan.min_duration <= self.plan.max_duration:
             raise ConfigError("plan: need 1 <= min_duration <= max_duration")
         if self.rewrite and not (self.rewrite_base_url and self.rewrite_model):
@@ -129,6 +131,9 @@ def run_synthesize(cfg: SynthesizeConfig) -> dict:
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     sources, total, warnings = load_sources(cfg)
+    if not sources.num_rows:
+        side = "held-out (--holdout-fraction)" if cfg.benchmark else "training"
+        warnings.append(f"no {side} sources selected out of {total} usable ones")
     for w in warnings:
         log.warning(w)
     if sources.num_rows:
