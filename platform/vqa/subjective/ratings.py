@@ -88,6 +88,7 @@ def check_ratings(df: pd.DataFrame, score_range: tuple[float, float],
                            f"{first['dimension']!r}); keep one score each")
     if "attributes" in df.columns:
         df["attributes"] = df["attributes"].fillna("").astype(str)
+    df = df[[*COLUMNS, *(c for c in df.columns if c not in COLUMNS)]]
     return df.sort_values(["dimension", "video", "subject"], kind="stable").reset_index(drop=True)
 
 
