@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.stats import kurtosis, norm
 
 from vqa.subjective.ratings import check_ratings
 from vqa.subjective.screening import ScreeningConfig, flag_outliers, screen
@@ -56,6 +56,7 @@ def test_gaussian_and_non_gaussian_bounds_by_hand():
     u = np.array([3.0] * 19 + [5.0])
     m2, m4 = ((u - u.mean()) ** 2).mean(), ((u - u.mean()) ** 4).mean()
     assert math.isclose(f["beta2"].iloc[0], m4 / m2 ** 2) and m4 / m2 ** 2 > 4
+    assert math.isclose(f["beta2"].iloc[0], kurtosis(u, fisher=False))
     assert not f["gaussian"].any()
     sd = u.std(ddof=1)                      # 0.447; √20·σ = 2.0 > 5 − 3.1 = 1.9
     assert 5 - u.mean() < math.sqrt(20) * sd and 5 - u.mean() > 2 * sd

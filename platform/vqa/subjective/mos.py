@@ -34,7 +34,7 @@ def zscores(df: pd.DataFrame) -> pd.DataFrame:
     carries no ranking information there: those rows get z = NaN and are dropped from the MOS."""
     g = df.groupby(["subject", "dimension"])["score"]
     mu = g.transform("mean")
-    sd = g.transform(lambda s: s.std(ddof=1) if len(s) > 1 else np.nan)
+    sd = g.transform("std")                      # ddof 1; NaN for a single rating
     out = df.copy()
     out["z"] = (df["score"] - mu) / sd.where(sd > 0)
     return out

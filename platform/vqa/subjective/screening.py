@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import kurtosis
 
 from vqa.errors import ConfigError
 
@@ -54,11 +53,14 @@ class ScreenResult:
 
 def flag_outliers(df: pd.DataFrame, cfg: ScreeningConfig) -> pd.DataFrame:
     """Columns beta2, gaussian, outlier_high, outlier_low for each rating of (video, dimension)."""
-    g = df.groupby(["video", "dimension"], sort=False)["score"]
+    keys = [df["video"], df["dimension"]]
+    g = df.groupby(keys, sort=False)["score"]
     mean = g.transform("mean")
-    std = g.transform(lambda s: s.std(ddof=1) if len(s) > 1 else 0.0).fillna(0.0)
-    beta2 = g.transform(lambda s: kurtosis(s.to_numpy(), fisher=False, bias=True)
-                        if len(s) > 1 and s.nunique() > 1 else np.nan)
+    std = g.transform("std").fillna(0.0)               # sample sd (ddof 1), as BT.500
+    dev = df["score"] - mean
+    m2 = (dev ** 2).groupby(keys, sort=False).transform("mean")
+    m4 = (dev ** 4).groupby(keys, sort=False).transform("mean")
+    beta2 = (m4 / m2 ** 2).where(m2 > 0)                # = scipy kurtosis(fisher=False, bias=True)
     # β₂ undefined (all scores equal): nothing can lie outside the bound, call it Gaussian.
     gaussian = beta2.isna() | beta2.between(cfg.kurtosis_low, cfg.kurtosis_high)
     k = np.where(gaussian, cfg.gaussian_k, cfg.non_gaussian_k)
