@@ -17,8 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="subjective ratings → BT.500 screening, MOS per dimension, levels, rating QA",
         description="Read raw ratings (long table: subject, video, dimension, score; optional "
                     "attributes), screen subjects and outliers after ITU-R BT.500 (kurtosis "
-                    "decides 2σ or √20σ bounds; >5%% outliers rejects a subject), turn scores "
-                    "into z-score MOS on [0, 100] with std and 95%% CI, map them to five levels "
+                    "decides 2σ or √20σ bounds; > 5% outliers rejects a subject), turn scores "
+                    "into z-score MOS on [0, 100] with std and 95% CI, map them to five levels "
                     "and write instruction samples (OmniVQA rating QA, or FineVD's eight QA per "
                     "video when all six dimensions are rated). Writes ratings_screened.parquet, "
                     "subjects.csv, mos.parquet/.csv, report.json + PNG plots, samples*.jsonl.",
@@ -83,6 +83,9 @@ def main(args: argparse.Namespace) -> int:
         "rerate_action": args.rerate_action, "reference_levels": args.reference_levels,
         "split_ratios": args.split_ratios, "seed": args.seed,
     }
+    if not args.config and not (args.ratings and args.out):
+        print("vqa mos: give --ratings and --out (or a --config that sets them)", file=sys.stderr)
+        return 2
     cfg = load(MosJobConfig, args.config, overrides)
     if args.normalize:
         cfg.mos.normalize = args.normalize

@@ -102,7 +102,8 @@ def run_mos(cfg: MosJobConfig) -> dict:
     if "attributes" in result.kept.columns and result.kept["attributes"].str.len().gt(0).any():
         attrs = attribute_labels(result.ratings[~result.ratings["subject_rejected"]])
         attrs.to_csv(out / "attributes.csv", index=False)
-        summary["attribute_labels"] = int((attrs["labels"] != "").sum())
+        named = attrs["labels"].map(lambda x: any(a != "none" for a in x.split(";") if a))
+        summary["attribute_labels"] = int(named.sum())  # (video, dimension) with a named type
 
     samples = build_samples(mos, cfg.qa, splits, attrs)
     write_samples(samples, out / "samples.jsonl")

@@ -30,7 +30,9 @@ def screening_summary(screened: pd.DataFrame, subjects: pd.DataFrame) -> dict:
         "outliers_removed": int(screened["outlier"].sum()),
         "outlier_pct": round(100 * float(screened.loc[kept_subjects, "outlier"].mean()), 3)
         if kept_subjects.any() else 0.0,
-        "non_gaussian_pct": round(100 * float((~screened["gaussian"].astype(bool)).mean()), 2),
+        "non_gaussian_pct": round(100 * float(1 - screened[kept_subjects].groupby(
+            ["video", "dimension"])["gaussian"].first().astype(bool).mean()), 2)
+        if kept_subjects.any() else 0.0,
     }
 
 
