@@ -1,4 +1,5 @@
-"""Ray job entrypoint: `ray job submit --working-dir . -- python jobs/mos.py --ratings R --out DIR`."""
+"""Ray job entrypoint:
+`ray job submit --working-dir . -- python jobs/mos.py --ratings R --out DIR`."""
 
 import sys
 

@@ -35,7 +35,8 @@ def test_rerate_drop_and_no_screening(tmp_path):
     assert m_flag.loc["v1", "mos"] == pytest.approx(100 * (12 / 4 - 1) / 4)   # raw mean 3 → 50
     assert m_drop.loc["v1", "mos"] == pytest.approx(100 * (4.5 - 1) / 4)      # c, d dropped
     assert m_drop.loc["v1", "n"] == 2
-    assert m_flag.loc["v1", "level_name"] == "fair" and m_drop.loc["v1", "level_name"] == "excellent"
+    assert m_flag.loc["v1", "level_name"] == "fair"
+    assert m_drop.loc["v1", "level_name"] == "excellent"
     report = json.loads((tmp_path / "flag" / "report.json").read_text())
     assert report["levels"]["wording"] == "omnivqa" and report["subjects_rejected"] == 0
 

@@ -27,7 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                      "score[, attributes])")
     p.add_argument("--out", help="output folder")
     p.add_argument("--dimensions", nargs="+", choices=DIMENSIONS, metavar="DIM",
-                   help=f"only these dimensions (default: all in the file; {', '.join(DIMENSIONS)})")
+                   help=f"only these dimensions (default: all in the file; "
+                        f"{', '.join(DIMENSIONS)})")
     p.add_argument("--score-range", nargs=2, type=float, metavar=("LOW", "HIGH"),
                    help="the rating scale (default 1 5)")
     p.add_argument("--normalize", choices=["zscore", "raw"],

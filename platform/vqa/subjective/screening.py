@@ -1,7 +1,8 @@
 """Observer screening after ITU-R BT.500 as FineVQ (App. B.2) applies it.
 
 Per video and dimension, the kurtosis β₂ of the raw scores says whether they are Gaussian
-(2 ≤ β₂ ≤ 4): then a score outside mean ± 2σ is an outlier, otherwise outside mean ± √20·σ.
+(2 ≤ β₂ ≤ 4): then a score outside mean ± 2σ is an outlier, otherwise outside
+mean ± √20·σ.
 A subject with more than 5 % outlier ratings (over all their ratings) is rejected. The outliers
 that are removed are then found again among the kept subjects only, so that a rejected subject's
 noise does not widen everyone else's bounds.
