@@ -32,3 +32,19 @@ def test_neighbours_nearest_first():
     assert len(neighbours("center")) == 8 and "center" not in neighbours("center")
     with pytest.raises(ValueError):
         location_box("middle", 10, 10)
+
+
+def test_highlight_outlines_the_box_and_nothing_else():
+    import numpy as np
+
+    from vqa.distort.regions import highlight
+
+    frame = np.zeros((48, 64, 3), np.uint8)
+    box = location_box("center-right", 64, 48)  # (32, 12, 64, 36)
+    out = highlight(frame, box, (255, 0, 0), thickness=2)
+    x0, y0, x1, y1 = box
+    ring = np.zeros((48, 64), bool)
+    ring[y0:y1, x0:x1] = True
+    ring[y0 + 2:y1 - 2, x0 + 2:x1 - 2] = False
+    assert (out[ring] == [255, 0, 0]).all() and (out[~ring] == 0).all()
+    assert (frame == 0).all()  # the input is untouched

@@ -2,7 +2,7 @@
 distortions as pure functions, specs, and the questions generated from them."""
 
 from vqa.distort.describe import describe, span_text
-from vqa.distort.regions import LOCATIONS, location_box, neighbours
+from vqa.distort.regions import LOCATIONS, highlight, location_box, neighbours
 from vqa.distort.spatial import LEVEL_NAMES, SPATIAL_TYPES, SpatialParams, distort_region
 from vqa.distort.spec import (
     STUTTER,
@@ -15,7 +15,7 @@ from vqa.distort.spec import (
 )
 
 __all__ = [
-    "LEVEL_NAMES", "LOCATIONS", "SPATIAL_TYPES", "STUTTER", "Distortion", "PlanParams",
+    "LEVEL_NAMES", "LOCATIONS", "SPATIAL_TYPES", "STUTTER", "Distortion", "PlanParams", "highlight",
     "SpatialParams", "apply_distortions", "describe", "distort_region", "frame_span",
     "location_box", "neighbours", "plan_clip", "span_text", "whole_seconds",
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 # Appendix C's nine locations, each at a (column, row) cell of a 3×3 placement grid.
 LOCATIONS = {
     "top-left": (0, 0), "center-up": (1, 0), "top-right": (2, 0),
@@ -35,3 +37,17 @@ def neighbours(location: str) -> list[str]:
     others = [name for name in LOCATIONS if name != location]
     return sorted(others, key=lambda n: (max(abs(LOCATIONS[n][0] - c0), abs(LOCATIONS[n][1] - r0)),
                                          abs(LOCATIONS[n][0] - c0) + abs(LOCATIONS[n][1] - r0)))
+
+
+def highlight(frame: np.ndarray, box: Box, color: tuple[int, int, int] = (255, 0, 0),
+              thickness: int = 2) -> np.ndarray:
+    """A copy of an RGB frame with `box` outlined (inside the box, so it never leaves the frame):
+    the highlighted keyframes an LMM sees when it names the object under a distortion (§3.3)."""
+    out = frame.copy()
+    x0, y0, x1, y1 = box
+    t = max(1, min(thickness, (x1 - x0) // 2, (y1 - y0) // 2))
+    out[y0:y0 + t, x0:x1] = color
+    out[y1 - t:y1, x0:x1] = color
+    out[y0:y1, x0:x0 + t] = color
+    out[y0:y1, x1 - t:x1] = color
+    return out
