@@ -113,6 +113,18 @@ def test_no_score_column_warns_and_uses_all(clip_factory, tmp_path, ray_local, m
     summary = json.loads((out / "summary.json").read_text())
     assert "no 'objective' column" in summary["warnings"][0]
     assert summary["clips"] == 2 and summary["samples"] == 12
+    # same seed, another run: same specs, same questions, same decoded frames
+    again = tmp_path / "syn2"
+    assert main(["synthesize", "--manifest", str(tmp_path / "ing" / "manifest.parquet"),
+                 "--out", str(again), "--holdout-fraction", "0", "--variants", "blur,stutter"]) == 0
+    keep = ["clip_id", "type", "level", "location", "box", "start", "duration", "visibility"]
+    assert pq.read_table(out / "specs.parquet").select(keep) == \
+        pq.read_table(again / "specs.parquet").select(keep)
+    assert (out / "samples.jsonl").read_text().replace(str(out), "") == \
+        (again / "samples.jsonl").read_text().replace(str(again), "")
+    for clip in (out / "clips").glob("*.mp4"):
+        a = np.stack(list(iter_frames(clip)))
+        assert np.array_equal(a, np.stack(list(iter_frames(again / "clips" / clip.name))))
 
 
 def test_help_and_config_errors(tmp_path, capsys):
