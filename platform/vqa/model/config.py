@@ -110,6 +110,7 @@ class LoRAConfig:
 @dataclass
 class VQAConfig:
     name: str = "custom"
+    note: str = ""  # shown by `vqa score`; `vqa model init` marks untrained models here
     vision: VisionConfig = field(default_factory=VisionConfig)
     motion: MotionConfig = field(default_factory=MotionConfig)
     llm: LLMConfig = field(default_factory=LLMConfig)

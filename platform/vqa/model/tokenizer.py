@@ -23,6 +23,7 @@ would you rate describe evaluate please answer question option options high low 
 clear visible obvious severe strong mild slight undistorted distorted distortion excellent good
 fair poor bad acceptable average temporal spatial level score there some most all any other
 more less much many few one two three four five six seven eight nine ten first last time
+. , ; : ? ! - ( ) " ' / %
 """
 
 
