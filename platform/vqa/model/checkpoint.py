@@ -59,6 +59,7 @@ def load(path, device: str | None = None):
     cfg = from_dict(VQAConfig, yaml.safe_load((path / CONFIG).read_text()), where=str(path))
     model = build_model(cfg, weights=False, tokenizer=load_tokenizer(str(path / "tokenizer")))
     load_model(model, str(path / WEIGHTS), device=device or "cpu")
+    model.eval()  # like transformers: a loaded model starts in eval mode (BatchNorm, dropout)
     return model.to(device) if device else model
 
 

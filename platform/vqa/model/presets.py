@@ -20,7 +20,8 @@ ARCHITECTURES = {
     "omnivqa-7b": {
         "vision": {"model_type": "siglip_vision_model", "hidden_size": 1152,
                    "intermediate_size": 4304, "num_hidden_layers": 27,
-                   "num_attention_heads": 16, "image_size": 384, "patch_size": 14},
+                   "num_attention_heads": 16, "image_size": 384, "patch_size": 14,
+                   "vision_use_head": False},
         "llm": {"model_type": "qwen2", "hidden_size": 3584, "intermediate_size": 18944,
                 "num_hidden_layers": 28, "num_attention_heads": 28, "num_key_value_heads": 4,
                 "vocab_size": 152064, "max_position_embeddings": 32768, "rope_theta": 1e6,

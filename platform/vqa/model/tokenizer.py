@@ -29,11 +29,13 @@ more less much many few one two three four five six seven eight nine ten first l
 
 def vocabulary(extra: str = "") -> list[str]:
     """Special tokens, then every word and punctuation mark of the built-in text, the default
-    prompts, level words and dimensions, plus the numbers 0-2000 (durations, frame counts)."""
+    prompts, level words and dimensions (as written, lower-case, capitalised), plus the numbers
+    0-2000 (durations, frame counts)."""
     p = PromptConfig()
     text = " ".join([_TEXT, p.system, p.system_motion, p.question, p.answer_prefix,
                      *OMNIVQA_LEVELS, *DISTORTION_LEVELS, *DIMENSIONS, extra])
-    words = re.findall(r"\w+|[^\w\s]", text.lower() + " " + text)
+    words = re.findall(r"\w+|[^\w\s]", text)
+    words += [w.lower() for w in words] + [w.capitalize() for w in words]
     seen = dict.fromkeys(SPECIAL)
     for w in [*words, *map(str, range(2001))]:
         seen.setdefault(w)
