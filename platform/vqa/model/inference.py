@@ -16,8 +16,11 @@ from vqa.video import KeyframeSpec, MotionSpec, Sampled, sample_clip
 
 @contextmanager
 def _timed(timings: dict | None, key: str):
+    sync = timings is not None and torch.cuda.is_available()  # GPU work is asynchronous
     t0 = time.perf_counter()
     yield
+    if sync:
+        torch.cuda.synchronize()
     if timings is not None:
         timings[key] = timings.get(key, 0.0) + time.perf_counter() - t0
 
