@@ -36,8 +36,13 @@ def sample_video(model, video) -> dict[str, Sampled]:
     return sample_clip(os.fspath(video), keyframes=kf, motion=mo)
 
 
-@torch.no_grad()
-def encode_video(model, video, timings: dict | None = None) -> dict:
+def encode_video(model, video, timings: dict | None = None, grad: bool = False) -> dict:
+    """Sample (unless given frames) and encode keyframes and motion; no autograd unless `grad`."""
+    with torch.set_grad_enabled(grad):
+        return _encode(model, video, timings)
+
+
+def _encode(model, video, timings):
     with _timed(timings, "decode"):
         s = sample_video(model, video)
     with _timed(timings, "vision"):
@@ -51,7 +56,7 @@ def encode_video(model, video, timings: dict | None = None) -> dict:
             "n_motion_frames": None if motion is None else len(s["motion"].frames)}
 
 
-def _layout(model, enc: dict, messages: list[dict], prefix: str | None):
+def layout_for(model, enc: dict, messages: list[dict], prefix: str | None):
     v = enc["vision"]
     return build_layout(model.tokenizer, model.cfg.prompt, messages, duration=enc["duration"],
                         n_keyframes=v.shape[0], tokens_per_frame=v.shape[1],
@@ -68,7 +73,7 @@ def rate(model, video, timings: dict | None = None) -> dict:
     with _timed(timings, "llm"):
         for dim, words in model.level_words().items():
             messages, prefix = rating_turns(model.cfg.prompt, dim)
-            emb = model.embed(_layout(model, enc, messages, prefix), enc["vision"], enc["motion"])
+            emb = model.embed(layout_for(model, enc, messages, prefix), enc["vision"], enc["motion"])
             res = model.llm(inputs_embeds=emb[None], output_hidden_states=model.score_head
                             is not None)
             probs, score = score_levels(res.logits[0, -1], model.level_ids[dim],
@@ -91,7 +96,7 @@ def chat(model, video, messages: list[dict], max_new_tokens: int = 128, do_sampl
     """Answer the last user message about the video; greedy unless `do_sample`."""
     model.eval()
     enc = encode_video(model, video, timings)
-    emb = model.embed(_layout(model, enc, messages, ""), enc["vision"], enc["motion"])
+    emb = model.embed(layout_for(model, enc, messages, ""), enc["vision"], enc["motion"])
     tok = model.tokenizer
     kw = dict(do_sample=do_sample, temperature=temperature, top_p=top_p) if do_sample else \
         dict(do_sample=False)

@@ -112,7 +112,10 @@ class VQAModel(nn.Module):
             last = torch.tensor([e.shape[0] - 1 for e in embeds], device=self.device)
             h = out.hidden_states[-1][torch.arange(len(embeds)), last]
             pred = self.score_head(h.to(next(self.score_head.parameters()).dtype))
-            result["score_loss"] = F.l1_loss(pred, scores.to(pred))
+            target = scores.to(pred)
+            known = ~torch.isnan(target)  # a sample may lack some dimensions' scores
+            result["score_loss"] = F.l1_loss(pred[known], target[known]) if known.any() \
+                else pred.sum() * 0
             result["loss"] = out.loss + self.cfg.head.loss_weight * result["score_loss"]
         return result
 
