@@ -55,19 +55,20 @@ def print_table(model, rows: list[dict]) -> None:
 
     from vqa.commands.common import console
 
-    dims = list(dict.fromkeys(d for r in rows for d in r.get("dimensions", {})))
     caption = f"model {model.cfg.name}" + (f" — {model.cfg.note}" if model.cfg.note else "")
     t = Table(title="vqa score", caption=caption)
     t.add_column("video", overflow="fold")
-    for col in ["score", "level", "p(level)", *dims]:
-        t.add_column(col, justify="right")
+    t.add_column("score", justify="right")
+    t.add_column("level")
+    t.add_column("p(level)", justify="right")
+    t.add_column("dimensions")
     for r in rows:
+        name = Path(r["video"]).name
         if "error" in r:
-            t.add_row(Path(r["video"]).name, "-", "[red]error[/red]", "-", *["-"] * len(dims))
+            t.add_row(name, "-", "[red]error[/red]", "-", "-")
             continue
-        t.add_row(Path(r["video"]).name, f"{r['score']:.3f}", r["level"],
-                  f"{r['probs'][r['level']]:.2f}",
-                  *[f"{r['dimensions'][d]:.2f}" if d in r["dimensions"] else "-" for d in dims])
+        dims = " ".join(f"{d}={v:.2f}" for d, v in r["dimensions"].items()) or "-"
+        t.add_row(name, f"{r['score']:.3f}", r["level"], f"{r['probs'][r['level']]:.2f}", dims)
     console.print(t)
     for r in rows:
         if "error" in r:
