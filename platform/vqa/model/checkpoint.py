@@ -25,9 +25,13 @@ def _arch(module) -> dict:
 
 
 def saved_config(model) -> VQAConfig:
+    """Architectures written out, so the folder reloads offline. Remote-code components
+    (InternViT, InternLM2) keep `pretrained` as the source of their modelling code; their
+    weights still come from the folder."""
     cfg = copy.deepcopy(model.cfg)
-    cfg.vision.hf_config, cfg.vision.pretrained = _arch(model.vision.model), None
-    cfg.llm.hf_config, cfg.llm.pretrained = _arch(model.llm), None
+    for part, module in ((cfg.vision, model.vision.model), (cfg.llm, model.llm)):
+        if not part.trust_remote_code:
+            part.hf_config, part.pretrained = _arch(module), None
     cfg.motion.pretrained, cfg.tokenizer = None, None
     return cfg
 

@@ -19,14 +19,14 @@ def hf_config(d: dict):
     return AutoConfig.for_model(d.pop("model_type"), **d)
 
 
-def _vision_from_pretrained(cfg: VisionConfig, dtype):
-    from transformers import AutoConfig, AutoModel, SiglipVisionModel
+def component_config(cfg: VisionConfig | LLMConfig):
+    """The transformers config object: from `hf_config`, else read from `pretrained` (no weights)."""
+    from transformers import AutoConfig
 
+    if cfg.hf_config is not None:
+        return hf_config(cfg.hf_config)
     conf = AutoConfig.from_pretrained(cfg.pretrained, trust_remote_code=cfg.trust_remote_code)
-    if conf.model_type == "siglip":  # a full SigLIP checkpoint: keep its vision half
-        return SiglipVisionModel.from_pretrained(cfg.pretrained, dtype=dtype)
-    return AutoModel.from_pretrained(cfg.pretrained, dtype=dtype,
-                                     trust_remote_code=cfg.trust_remote_code)
+    return conf.vision_config if conf.model_type == "siglip" else conf  # SigLIP: vision half
 
 
 class VisionTower(nn.Module):
@@ -56,13 +56,17 @@ class VisionTower(nn.Module):
 
 
 def build_vision(cfg: VisionConfig, dtype=torch.float32, weights: bool = True) -> VisionTower:
-    from transformers import AutoModel
+    """`weights=False` builds the architecture only (random init), e.g. before loading a saved
+    folder's weights."""
+    from transformers import AutoModel, SiglipVisionModel
 
+    conf = component_config(cfg)
     if cfg.pretrained and weights:
-        model = _vision_from_pretrained(cfg, dtype)
+        cls = SiglipVisionModel if conf.model_type == "siglip_vision_model" else AutoModel
+        model = cls.from_pretrained(cfg.pretrained, dtype=dtype,
+                                    trust_remote_code=cfg.trust_remote_code)
     else:
-        model = AutoModel.from_config(hf_config(cfg.hf_config), dtype=dtype,
-                                      trust_remote_code=cfg.trust_remote_code)
+        model = AutoModel.from_config(conf, dtype=dtype, trust_remote_code=cfg.trust_remote_code)
     return VisionTower(cfg, model)
 
 
@@ -72,7 +76,7 @@ def build_llm(cfg: LLMConfig, dtype=torch.float32, weights: bool = True) -> nn.M
     if cfg.pretrained and weights:
         return AutoModelForCausalLM.from_pretrained(cfg.pretrained, dtype=dtype,
                                                     trust_remote_code=cfg.trust_remote_code)
-    return AutoModelForCausalLM.from_config(hf_config(cfg.hf_config), dtype=dtype,
+    return AutoModelForCausalLM.from_config(component_config(cfg), dtype=dtype,
                                             trust_remote_code=cfg.trust_remote_code)
 
 

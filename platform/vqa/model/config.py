@@ -5,6 +5,7 @@ random init, what `tiny` and saved folders use) or `pretrained` (a local path or
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -139,6 +140,10 @@ class VQAConfig:
         for dim in [*s.dimensions, *s.dimension_levels, *self.head.dimensions]:
             if dim not in DIMENSIONS:
                 raise ConfigError(f"unknown dimension '{dim}'; known: {list(DIMENSIONS)}")
+        n = self.vision.tokens_per_frame
+        if n is not None and math.isqrt(n) ** 2 != n:
+            raise ConfigError(f"vision.tokens_per_frame: {n} is not a square (the patch grid is "
+                              f"pooled to a square)")
         if len(self.motion.slowfast.depths) != 4:
             raise ConfigError("motion.slowfast.depths: SlowFast has 4 stages")
         for t in self.lora.targets:
