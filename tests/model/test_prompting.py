@@ -55,6 +55,15 @@ def test_layout_interleaves_video_and_masks_all_but_answers():
     assert torch.equal(t["labels"][t["kinds"] != TEXT], torch.full((28,), IGNORE))
 
 
+def test_pooled_motion_is_one_token_but_the_prompt_counts_frames():
+    tok = build_tiny_tokenizer()
+    lay = build_layout(tok, PromptConfig(), [{"role": "user", "content": "Rate it."}],
+                       duration=3, n_keyframes=8, tokens_per_frame=2, n_motion=1,
+                       motion_frames=72)
+    assert runs(lay.kinds)[1:3] == [(VISION, 16), (MOTION, 1)]
+    assert "in the video , 72 ." in tok.decode(lay.input_ids)
+
+
 def test_generation_prefix_opens_the_assistant_turn():
     tok = build_tiny_tokenizer()
     lay = build_layout(tok, PromptConfig(), [{"role": "user", "content": "Rate it."}],

@@ -61,7 +61,7 @@ def layout_for(model, enc: dict, messages: list[dict], prefix: str | None):
     return build_layout(model.tokenizer, model.cfg.prompt, messages, duration=enc["duration"],
                         n_keyframes=v.shape[0], tokens_per_frame=v.shape[1],
                         n_motion=None if enc["motion"] is None else enc["motion"].shape[0],
-                        generation_prefix=prefix)
+                        motion_frames=enc["n_motion_frames"], generation_prefix=prefix)
 
 
 @torch.no_grad()

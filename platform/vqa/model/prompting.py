@@ -50,12 +50,15 @@ def rating_turns(p: PromptConfig, dimension: str = "overall") -> tuple[list[dict
 
 def build_layout(tokenizer, p: PromptConfig, messages: list[dict], *, duration: float,
                  n_keyframes: int, tokens_per_frame: int, n_motion: int | None,
+                 motion_frames: int | None = None,
                  generation_prefix: str | None = None) -> Layout:
-    """`messages`: [{"role": "user"|"assistant", "content": str}, …]. With `generation_prefix`
-    (possibly ""), an open assistant turn that starts with it is appended, for rating or chat."""
+    """`messages`: [{"role": "user"|"assistant", "content": str}, …]. `n_motion` motion tokens
+    stand for `motion_frames` frames (the system prompt's count; default `n_motion`, the
+    per-frame read-out). With `generation_prefix` (possibly ""), an open assistant turn that
+    starts with it is appended, for rating or chat."""
     enc = lambda s: tokenizer(s, add_special_tokens=False)["input_ids"] if s else []  # noqa: E731
     out = Layout()
-    sys = system_text(p, duration, n_motion)
+    sys = system_text(p, duration, (motion_frames or n_motion) if n_motion else None)
     out.add(enc(f"{p.turn_start}system\n{sys}{p.turn_end}\n"))
     video_done = False
     for m in messages:
