@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 
+from model_fixtures import clip, tiny_model  # noqa: F401
 from vqa.model import build_model, tiny
 from vqa.model.batch import loss_on, prepare_sample, score_targets, to_messages
 from vqa.model.inference import sample_video

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from model_fixtures import clip  # noqa: F401
 from vqa.model import VQAModel, build_model, tiny
 from vqa.model.inference import encode_video
 from vqa.model.prompting import build_layout, rating_turns

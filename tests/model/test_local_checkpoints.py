@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from model_fixtures import clip  # noqa: F401
 from vqa.model import VQAModel, build_model, tiny
 from vqa.model.components import hf_config
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import torch
 
+from model_fixtures import tiny_model  # noqa: F401
 from vqa.model.config import PromptConfig
 from vqa.model.prompting import IGNORE, MOTION, TEXT, VISION, build_layout, system_text
 from vqa.model.tokenizer import build_tiny_tokenizer

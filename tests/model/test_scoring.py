@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 
+from model_fixtures import clip, tiny_model  # noqa: F401
 from vqa.errors import ConfigError
 from vqa.model.inference import encode_video
 from vqa.model.prompting import build_layout, rating_turns

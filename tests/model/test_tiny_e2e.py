@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from model_fixtures import clip, tiny_model  # noqa: F401
 from vqa.cli import main as vqa
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import torch
 
+from model_fixtures import clip  # noqa: F401
 from vqa.model import build_model, tiny
 from vqa.model.components import build_vision
 from vqa.model.config import VisionConfig
