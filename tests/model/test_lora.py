@@ -84,3 +84,14 @@ def test_gradients_reach_exactly_the_trainable_parameters():
             assert p.grad is not None, name
         if not p.requires_grad:
             assert p.grad is None, name
+
+
+def test_frozen_groups_stay_in_eval_mode_when_training():
+    m = build().train()  # SlowFast and vision frozen by default
+    assert not m.motion.training and not m.vision.training and m.vision_proj.training
+    stats = m.motion.slowfast.state_dict()["blocks.0.multipathway_blocks.0.norm.running_mean"]
+    stats = stats.clone()
+    m.encode_motion(torch.randint(0, 255, (8, 32, 32, 3), dtype=torch.uint8))
+    now = m.motion.slowfast.state_dict()["blocks.0.multipathway_blocks.0.norm.running_mean"]
+    assert torch.equal(now, stats)  # BatchNorm statistics untouched
+    assert build(motion_trainable=True).train().motion.training

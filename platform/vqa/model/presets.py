@@ -4,6 +4,7 @@ local paths or hub ids, and `build_model` that turns any `VQAConfig` into a `VQA
 from __future__ import annotations
 
 import copy
+import warnings
 from pathlib import Path
 
 import torch
@@ -117,6 +118,9 @@ def build_model(cfg: VQAConfig | str, weights: bool = True, tokenizer=None,
         llm = build_llm(cfg.llm, dtype, weights)
         if motion is not None and weights and cfg.motion.pretrained:
             load_slowfast_state(motion.slowfast, cfg.motion.pretrained)
+        elif motion is not None and weights and (cfg.vision.pretrained or cfg.llm.pretrained):
+            warnings.warn("motion.pretrained is not set: SlowFast is random init beside "
+                          "pretrained components (point it at SLOWFAST_8x8_R50.pyth)")
         model = VQAModel(cfg, vision, motion, llm, tokenizer)
     if dtype != torch.float32:  # SlowFast's BatchNorm stays fp32; the rest runs in `dtype`
         for m in (model.vision_proj, model.motion_proj, model.score_head):

@@ -52,6 +52,17 @@ class VQAModel(nn.Module):
         flags = {g: getattr(self.cfg, f) for g, f in FLAG.items()}
         set_trainable(self.groups(), flags, list(self.cfg.lora.targets))
 
+    def train(self, mode: bool = True) -> "VQAModel":
+        """Frozen groups stay in eval mode while training: a frozen SlowFast must not update its
+        BatchNorm statistics, a frozen tower must not drop out."""
+        super().train(mode)
+        if mode:
+            for modules in self.groups().values():
+                for m in modules:
+                    if not any(p.requires_grad for p in m.parameters()):
+                        m.eval()
+        return self
+
     def level_words(self) -> dict[str, list[str]]:
         s = self.cfg.scoring
         dims = ["overall", *s.dimensions]
