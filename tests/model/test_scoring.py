@@ -77,3 +77,29 @@ def test_per_dimension_prompts_rate_each_dimension(clip):
     out = m.rate(clip)
     assert set(out["dimensions"]) == {"noise", "temporal"}
     assert all(1.0 <= v <= 5.0 for v in out["dimensions"].values())
+
+
+@pytest.mark.parametrize("style", ["bytelevel", "metaspace"])
+def test_level_token_is_the_continuation_token_for_bpe_and_sentencepiece_styles(style):
+    """Qwen2-style byte-level BPE marks a leading space as "Ġ", SentencePiece-style as "▁"; the
+    level token is the one the tokenizer emits after the answer prefix."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE(unk_token="<unk>"))
+    if style == "bytelevel":
+        tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        tok.decoder = decoders.ByteLevel()
+        mark = "Ġ"
+    else:
+        tok.pre_tokenizer = pre_tokenizers.Metaspace()
+        tok.decoder = decoders.Metaspace()
+        mark = "▁"
+    text = ["The quality of this video is excellent good fair poor low"] * 50
+    alphabet = pre_tokenizers.ByteLevel.alphabet() if style == "bytelevel" else []
+    tok.train_from_iterator(text, trainers.BpeTrainer(vocab_size=300, special_tokens=["<unk>"],
+                                                      initial_alphabet=alphabet))
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>")
+    words = ["excellent", "good", "fair", "poor", "low"]
+    ids = level_token_ids(fast, words)
+    assert fast.convert_ids_to_tokens(ids) == [mark + w for w in words]

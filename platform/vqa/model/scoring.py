@@ -8,12 +8,18 @@ import torch
 from vqa.errors import ConfigError
 
 
-def level_token_ids(tokenizer, words: list[str], prefix: str = " ") -> list[int]:
-    """One token id per level word, as it follows the answer prefix; a word the tokenizer splits
-    cannot be rated by one forward pass, so that is an error naming the word and its pieces."""
+def level_token_ids(tokenizer, words: list[str], prefix: str = " ",
+                    context: str = "The quality of this video is") -> list[int]:
+    """One token id per level word: the tokens `context + prefix + word` adds after `context`
+    (so BPE's "Ġexcellent", SentencePiece's "▁excellent" and a word-level "excellent" all come
+    out right). A word that takes more than one token cannot be rated by one forward pass, so
+    that is an error naming the word and its pieces."""
+    enc = lambda s: tokenizer(s, add_special_tokens=False)["input_ids"]  # noqa: E731
+    base = enc(context)
     ids = []
     for w in words:
-        toks = tokenizer(prefix + w, add_special_tokens=False)["input_ids"]
+        full = enc(context + prefix + w)
+        toks = full[len(base):] if full[:len(base)] == base else enc(prefix + w)
         if len(toks) != 1:
             pieces = tokenizer.convert_ids_to_tokens(toks)
             raise ConfigError(f"level word {w!r} is not a single token: {prefix + w!r} → "

@@ -11,7 +11,7 @@ from vqa.model.components import Projector, ScoreHead, VisionTower
 from vqa.model.config import VQAConfig
 from vqa.model.lora import FLAG, set_trainable, wrap_lora
 from vqa.model.motion import MotionExtractor, MotionProjector
-from vqa.model.prompting import MOTION, VISION, Layout
+from vqa.model.prompting import MOTION, VISION, Layout, rating_turns
 from vqa.model.scoring import level_token_ids
 
 
@@ -27,7 +27,8 @@ class VQAModel(nn.Module):
             if motion is not None else None
         self.score_head = ScoreHead(width, cfg.head.hidden, len(cfg.head.dimensions)) \
             if cfg.head.enabled else None
-        self.level_ids = {d: level_token_ids(tokenizer, w, cfg.scoring.level_prefix)
+        self.level_ids = {d: level_token_ids(tokenizer, w, cfg.scoring.level_prefix,
+                                             rating_turns(cfg.prompt, d)[1])
                           for d, w in self.level_words().items()}
         for group in cfg.lora.targets:
             self.add_lora(group)
