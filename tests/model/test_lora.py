@@ -95,3 +95,13 @@ def test_frozen_groups_stay_in_eval_mode_when_training():
     now = m.motion.slowfast.state_dict()["blocks.0.multipathway_blocks.0.norm.running_mean"]
     assert torch.equal(now, stats)  # BatchNorm statistics untouched
     assert build(motion_trainable=True).train().motion.training
+
+
+def test_param_groups_cover_exactly_the_trainable_parameters():
+    m = build(vision_trainable=True, lora_targets=["language"])
+    groups = m.param_groups(1e-5, {"vision": 2e-6}, weight_decay=0.01)
+    assert [g["name"] for g in groups] == ["vision", "projector", "language", "head"]
+    assert {g["name"]: g["lr"] for g in groups}["vision"] == 2e-6
+    assert {g["name"]: g["lr"] for g in groups}["language"] == 1e-5
+    assert sum(p.numel() for g in groups for p in g["params"]) == count_trainable(m)
+    torch.optim.AdamW(groups)  # accepted as is

@@ -53,6 +53,18 @@ class VQAModel(nn.Module):
         flags = {g: getattr(self.cfg, f) for g, f in FLAG.items()}
         set_trainable(self.groups(), flags, list(self.cfg.lora.targets))
 
+    def param_groups(self, lr: float, group_lr: dict[str, float] | None = None,
+                     weight_decay: float = 0.0) -> list[dict]:
+        """Optimizer parameter groups, one per module group with trainable parameters; e.g.
+        OmniVQA's lr 1e-5 with the vision tower at 2e-6: `param_groups(1e-5, {"vision": 2e-6})`."""
+        out = []
+        for name, modules in self.groups().items():
+            params = [p for m in modules for p in m.parameters() if p.requires_grad]
+            if params:
+                out.append({"name": name, "params": params, "weight_decay": weight_decay,
+                            "lr": (group_lr or {}).get(name, lr)})
+        return out
+
     def train(self, mode: bool = True) -> "VQAModel":
         """Frozen groups stay in eval mode while training: a frozen SlowFast must not update its
         BatchNorm statistics, a frozen tower must not drop out."""
