@@ -33,7 +33,8 @@ def test_system_prompt_fills_in_length_and_frame_count():
 def test_layout_interleaves_video_and_masks_all_but_answers():
     tok = build_tiny_tokenizer()
     p = PromptConfig()
-    messages = [{"role": "user", "content": "<video>\nHow would you rate the quality of this video?"},
+    messages = [{"role": "user",
+                 "content": "<video>\nHow would you rate the quality of this video?"},
                 {"role": "assistant", "content": "The quality of this video is good."},
                 {"role": "user", "content": "Is there noise?"},
                 {"role": "assistant", "content": "No."}]

@@ -20,7 +20,7 @@ def hf_config(d: dict):
 
 
 def component_config(cfg: VisionConfig | LLMConfig):
-    """The transformers config object: from `hf_config`, else read from `pretrained` (no weights)."""
+    """The transformers config: from `hf_config`, else read from `pretrained` (no weights)."""
     from transformers import AutoConfig
 
     if cfg.hf_config is not None:

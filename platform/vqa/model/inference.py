@@ -73,7 +73,8 @@ def rate(model, video, timings: dict | None = None) -> dict:
     with _timed(timings, "llm"):
         for dim, words in model.level_words().items():
             messages, prefix = rating_turns(model.cfg.prompt, dim)
-            emb = model.embed(layout_for(model, enc, messages, prefix), enc["vision"], enc["motion"])
+            layout = layout_for(model, enc, messages, prefix)
+            emb = model.embed(layout, enc["vision"], enc["motion"])
             res = model.llm(inputs_embeds=emb[None], output_hidden_states=model.score_head
                             is not None)
             probs, score = score_levels(res.logits[0, -1], model.level_ids[dim],

@@ -1,5 +1,6 @@
 """Rating by level logits (OmniVQA A.2 / Q-Align): softmax over the next-token logits of the
-level words only, then the probability-weighted level value (5..1 by default) → a score in [1, 5]."""
+level words only, then the probability-weighted level value (5..1 by default): a score in
+[1, 5]."""
 
 from __future__ import annotations
 

@@ -133,7 +133,10 @@ class SlowFast(nn.Module):
         super().__init__()
         self.cfg = cfg
         b, w = cfg.beta_inv, cfg.width
-        fuse = lambda dim: FuseFastToSlow(dim // b, cfg.fusion_ratio, cfg.fusion_kernel, cfg.alpha)  # noqa: E731
+
+        def fuse(dim: int) -> FuseFastToSlow:
+            return FuseFastToSlow(dim // b, cfg.fusion_ratio, cfg.fusion_kernel, cfg.alpha)
+
         blocks: list[nn.Module] = [MultiPathWayWithFuse([Stem(w, 1), Stem(w // b, 5)], fuse(w))]
         dim_in, dim_out = w, 4 * w
         for i, depth in enumerate(cfg.depths):
@@ -149,7 +152,8 @@ class SlowFast(nn.Module):
         self.blocks = nn.ModuleList(blocks)
 
     def forward(self, frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """frames (B, 3, T, H, W), normalised → (slow (B, C_s, T/alpha, h, w), fast (B, C_f, T, h, w))."""
+        """frames (B, 3, T, H, W), normalised → slow (B, C_s, T/alpha, h, w) and
+        fast (B, C_f, T, h, w) last-stage maps."""
         x = [frames[:, :, :: self.cfg.alpha], frames]
         for block in self.blocks[:5]:
             x = block(x)
