@@ -3,4 +3,4 @@
 Add a command by adding its module name here.
 """
 
-COMMANDS = ("corpus", "ingest", "model", "score")
+COMMANDS = ("corpus", "ingest", "model", "mos", "score")
