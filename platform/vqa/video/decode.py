@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
 import av
 import cv2
@@ -77,83 +77,74 @@ def read_sparse(path: str | os.PathLike, indices: Sequence[int], size: Size = No
     return frames[inverse]
 
 
+def decoded_frames(path: str | os.PathLike, threads: int = 1) -> Iterator[av.VideoFrame]:
+    """Decoded frames in presentation order (decord's numbering); any failure is a VideoError.
+
+    Closing the generator early (a consumer that has what it wants) closes the file.
+    """
+    path = Path(path)
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, ValueError) as exc:
+        raise VideoError(path, f"cannot open ({exc})") from exc
+    try:
+        if not container.streams.video:
+            raise VideoError(path, "no video stream")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO" if threads != 1 else "SLICE"
+        stream.thread_count = threads
+        yield from container.decode(stream)
+    except av.error.FFmpegError as exc:
+        raise VideoError(path, f"decode failed ({exc})") from exc
+    finally:
+        container.close()
+
+
 def read_dense(path: str | os.PathLike, requests: Mapping[str, tuple[Sequence[int], Size]],
                threads: int = 1) -> dict[str, np.ndarray]:
     """One sequential decode serving several (indices, size) requests; returns name → frames.
 
-    Decoding stops after the last wanted frame. Frames are indexed in presentation order, the
-    same numbering decord uses.
+    Decoding stops after the last wanted frame.
     """
-    path = Path(path)
-    if not requests:
+    plans = {name: (np.asarray(idx, dtype=np.int64), size)
+             for name, (idx, size) in requests.items()}
+    if not plans:
         return {}
-    plans = {}
-    for name, (indices, size) in requests.items():
-        idx = np.asarray(indices, dtype=np.int64)
-        plans[name] = (idx, size)
-    last = max((int(p[0].max()) for p in plans.values() if len(p[0])), default=-1)
-    try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, ValueError) as exc:
-        raise VideoError(path, f"cannot open ({exc})") from exc
-    try:
-        if not container.streams.video:
-            raise VideoError(path, "no video stream")
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO" if threads != 1 else "SLICE"
-        stream.thread_count = threads
-        h0, w0 = stream.codec_context.height, stream.codec_context.width
-        # Per request: where each decoded frame goes (a frame may fill several slots).
-        slots: dict[str, dict[int, list[int]]] = {}
-        outs: dict[str, np.ndarray] = {}
-        scalers: dict[str, tuple[VideoReformatter, int, int]] = {}
-        for name, (idx, size) in plans.items():
-            h, w = _hw(size, h0, w0)
-            outs[name] = np.empty((len(idx), h, w, 3), dtype=np.uint8)
-            where: dict[int, list[int]] = {}
-            for slot, frame_no in enumerate(idx.tolist()):
-                where.setdefault(frame_no, []).append(slot)
-            slots[name] = where
-            scalers[name] = (VideoReformatter(), h, w)
-        decoded = 0
-        for frame in container.decode(stream):
-            for name, where in slots.items():
-                targets = where.get(decoded)
-                if targets:
-                    scaler, h, w = scalers[name]
-                    arr = to_rgb(frame, scaler, h, w)
-                    for slot in targets:
-                        outs[name][slot] = arr
-            decoded += 1
-            if decoded > last:
-                break
-        if decoded <= last:
-            raise VideoError(path, f"only {decoded} frames decoded, frame {last} wanted")
-        return outs
-    except av.error.FFmpegError as exc:
-        raise VideoError(path, f"decode failed ({exc})") from exc
-    finally:
-        container.close()
+    last = max((int(idx.max()) for idx, _ in plans.values() if len(idx)), default=-1)
+    outs: dict[str, np.ndarray] = {}
+    # Per request: scaler, output size and where each frame number goes (may fill several slots).
+    targets: dict[str, tuple[VideoReformatter, int, int, dict[int, list[int]]]] = {}
+    decoded = 0
+    frames = decoded_frames(path, threads)
+    for frame in frames:
+        if not targets:
+            for name, (idx, size) in plans.items():
+                h, w = _hw(size, frame.height, frame.width)
+                outs[name] = np.empty((len(idx), h, w, 3), dtype=np.uint8)
+                where: dict[int, list[int]] = {}
+                for slot, frame_no in enumerate(idx.tolist()):
+                    where.setdefault(frame_no, []).append(slot)
+                targets[name] = (VideoReformatter(), h, w, where)
+        for name, (scaler, h, w, where) in targets.items():
+            slots = where.get(decoded)
+            if slots:
+                arr = to_rgb(frame, scaler, h, w)
+                for slot in slots:
+                    outs[name][slot] = arr
+        decoded += 1
+        if decoded > last:
+            break
+    frames.close()
+    if decoded <= last:
+        raise VideoError(Path(path), f"only {decoded} frames decoded, frame {last} wanted")
+    if not targets:  # nothing wanted from an empty request list: shapes need no frame
+        outs = {name: np.empty((0, 0, 0, 3), np.uint8) for name in plans}
+    return outs
 
 
-def iter_frames(path: str | os.PathLike, threads: int = 1):
-    """Every frame at native size, one at a time (constant memory), in presentation order:
-    for stages that transform a whole clip frame by frame (synthetic distortions)."""
-    path = Path(path)
-    try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, ValueError) as exc:
-        raise VideoError(path, f"cannot open ({exc})") from exc
-    try:
-        if not container.streams.video:
-            raise VideoError(path, "no video stream")
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO" if threads != 1 else "SLICE"
-        stream.thread_count = threads
-        scaler = VideoReformatter()
-        for frame in container.decode(stream):
-            yield to_rgb(frame, scaler, frame.height, frame.width)  # as read_dense at native size
-    except av.error.FFmpegError as exc:
-        raise VideoError(path, f"decode failed ({exc})") from exc
-    finally:
-        container.close()
+def iter_frames(path: str | os.PathLike, threads: int = 1) -> Iterator[np.ndarray]:
+    """Every frame at native size, one at a time (constant memory), for stages that transform a
+    whole clip frame by frame (synthetic distortions)."""
+    scaler = VideoReformatter()
+    for frame in decoded_frames(path, threads):
+        yield to_rgb(frame, scaler, frame.height, frame.width)
