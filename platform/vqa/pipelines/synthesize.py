@@ -89,7 +89,8 @@ class SynthesizeConfig:
 
 def synthesize_batch(batch: pa.Table, cfg: SynthesizeConfig) -> pa.Table:
     """Ray Data stage: source rows → spec rows (one per distortion, or one error row)."""
-    encode = {"quality": cfg.crf, "pix_fmt": cfg.pix_fmt, "preset": cfg.preset, "codec": cfg.codec}
+    encode = {"quality": cfg.crf, "pix_fmt": cfg.pix_fmt, "preset": cfg.preset, "codec": cfg.codec,
+              "threads": 1}  # each Ray task holds one CPU; x264 would otherwise take them all
     rows = []
     for source in batch.to_pylist():
         rows += render_source(source, cfg.variants, cfg.out, cfg.seed, cfg.plan, cfg.spatial,

@@ -15,8 +15,10 @@ LOSSLESS = 0  # CRF 0: x264's lossless mode (in the chosen pixel format)
 
 def write_video(frames: Iterable[np.ndarray] | np.ndarray, fps: float, path: str | os.PathLike,
                 quality: int = 18, preset: str = "medium", pix_fmt: str = "yuv420p",
-                codec: str = "libx264") -> dict:
+                codec: str = "libx264", threads: int = 0) -> dict:
     """Encode RGB uint8 frames to H.264; `quality` is x264's CRF (0 lossless … 51 worst).
+
+    `threads` = 0 lets x264 use every core; a Ray task holding N CPUs should pass N.
 
     Returns the encode settings, so callers can record them next to what they wrote.
     """
@@ -28,7 +30,7 @@ def write_video(frames: Iterable[np.ndarray] | np.ndarray, fps: float, path: str
     path.parent.mkdir(parents=True, exist_ok=True)
     rate = Fraction(fps).limit_denominator(1001)
     settings = {"codec": codec, "crf": int(quality), "preset": preset, "pix_fmt": pix_fmt,
-                "fps": float(rate)}
+                "fps": float(rate), "threads": int(threads)}
     count = 0
     # faststart puts the index first: clips stream over HTTP and a cut file still opens.
     options = {"movflags": "+faststart"} if path.suffix.lower() in (".mp4", ".mov", ".m4v") else {}
@@ -44,7 +46,8 @@ def write_video(frames: Iterable[np.ndarray] | np.ndarray, fps: float, path: str
                     raise ValueError(f"{pix_fmt} needs even width and height, got {w}x{h}")
                 stream = container.add_stream(codec, rate=rate)
                 stream.width, stream.height, stream.pix_fmt = w, h, pix_fmt
-                stream.options = {"crf": str(int(quality)), "preset": preset}
+                stream.options = {"crf": str(int(quality)), "preset": preset,
+                                  "threads": str(int(threads))}
                 settings.update(width=w, height=h)
             elif frame.shape[:2] != (stream.height, stream.width):
                 raise ValueError(f"frame {count} is {frame.shape[:2]}, expected "
