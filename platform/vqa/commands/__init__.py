@@ -3,4 +3,4 @@
 Add a command by adding its module name here.
 """
 
-COMMANDS = ("corpus", "ingest")
+COMMANDS = ("corpus", "ingest", "annotate")
