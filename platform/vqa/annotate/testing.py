@@ -45,8 +45,9 @@ class Script:
     """The deterministic parts. `expert` / `votes` / `raw` map 'video_id|factor' to answers,
     vote scores, or a raw summarizer reply, overriding the defaults."""
 
-    def __init__(self, expert=None, votes=None, raw=None):
+    def __init__(self, expert=None, votes=None, raw=None, default_votes=None):
         self.expert, self.votes, self.raw = expert or {}, votes or {}, raw or {}
+        self.default_votes = default_votes  # e.g. [2, 2, 2]: every factor kept
 
     def expert_answer(self, vid: str, factor: str, i: int) -> str:
         key = f"{vid}|{factor}"
@@ -83,7 +84,7 @@ class Script:
     def vote(self, vid: str, factor: str, rnd: int, prompt: str) -> str:
         key = f"{vid}|{factor}"
         h = stable(vid, factor, "vote") % 8
-        scores = self.votes.get(key) or ([2, 2, 2] if h < 5 else [1, 1, 2] if h < 7 else
+        scores = self.votes.get(key) or self.default_votes or ([2, 2, 2] if h < 5 else [1, 1, 2] if h < 7 else
                                          [2, 0, 2])
         m = re.search(r"^Summary: (.*)$", prompt, re.M)
         summary = m.group(1) if m else ""
@@ -130,6 +131,7 @@ class ScriptedServer:
         self.items: Counter = Counter()  # item header → requests answered 200
         self.seen: list[str] = []  # every item header, in arrival order
         self._attempts: Counter = Counter()
+        self.in_flight = self.max_in_flight = 0  # concurrent requests being answered
         self._loop = self._runner = None
         self._ready = threading.Event()
 
@@ -166,14 +168,23 @@ class ScriptedServer:
                                      status=404)
         item = request.headers.get("X-VQA-Item", "")
         self.seen.append(item)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return await self._answer(role, model, item, body)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, role: str, model: str, item: str, body: dict) -> web.Response:
         await asyncio.sleep(self.latency_s)
         fault = self._fault(role, item, body.get("seed"))
         if fault is not None:
             kind = fault["kind"]
             self.counts[(role, kind)] += 1
-            if kind == "timeout":
+            if kind == "timeout":  # answer only after the client has given up
                 await asyncio.sleep(self.timeout_sleep_s)
-            elif kind == "malformed":
+                return web.json_response(self._completion(model, "late", body))
+            if kind == "malformed":
                 return web.json_response(self._completion(model, "{\"score\": oops", body))
             elif kind == "429":
                 return web.json_response({"error": {"message": "rate limited"}}, status=429,
