@@ -108,12 +108,21 @@ def _retry_after(exc: BaseException) -> float | None:
         return None
 
 
+def collect_keys(configs: list[EndpointConfig]) -> dict[str, str]:
+    """The keys the driver holds for these endpoints, to hand to actors whose processes may
+    not share the driver's environment (only in memory: never logged or written)."""
+    names = {c.api_key_env for c in configs if c.api_key_env}
+    return {n: os.environ[n] for n in names if os.environ.get(n)}
+
+
 class RoleClient:
     """Async chat client for one role inside one actor (create and use it on one event loop)."""
 
-    def __init__(self, role: str, cfg: EndpointConfig, seed: int | None = None):
+    def __init__(self, role: str, cfg: EndpointConfig, seed: int | None = None,
+                 keys: dict[str, str] | None = None):
         self.role, self.cfg = role, cfg
-        self._key = (os.environ.get(cfg.api_key_env) if cfg.api_key_env else None) or "EMPTY"
+        env = cfg.api_key_env
+        self._key = ((keys or {}).get(env) or os.environ.get(env) if env else None) or "EMPTY"
         self._rng = random.Random(seed)
         self._client = None
         self._sem: asyncio.Semaphore | None = None

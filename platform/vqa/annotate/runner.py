@@ -24,14 +24,15 @@ ROLES = ("expert", "summarizer", "judge", "writer")
 class RowAnnotator:
     """Holds one client per role; build it where it will be used (inside the actor)."""
 
-    def __init__(self, cfg: AnnotateConfig):
-        self.cfg = cfg
+    def __init__(self, cfg: AnnotateConfig, keys: dict[str, str] | None = None):
+        self.cfg, self._keys = cfg, keys
         self.prompts = load_prompts(cfg.prompts_version, cfg.prompts_dir)
         self.roles: dict[str, RoleClient] | None = None
 
     def clients(self) -> dict[str, RoleClient]:
         if self.roles is None:
-            self.roles = {r: RoleClient(r, getattr(self.cfg.roles, r), seed=self.cfg.seed + i)
+            self.roles = {r: RoleClient(r, getattr(self.cfg.roles, r), seed=self.cfg.seed + i,
+                                     keys=self._keys)
                           for i, r in enumerate(ROLES)}
         return self.roles
 

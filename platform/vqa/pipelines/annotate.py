@@ -17,6 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from vqa.annotate.config import AnnotateConfig
+from vqa.annotate.endpoints import collect_keys
 from vqa.annotate.prompts import load_prompts
 from vqa.annotate.review import merge, queue_items, read_decisions, write_queue
 from vqa.annotate.runner import ROLES, RowAnnotator
@@ -34,8 +35,8 @@ class AnnotateActor:
     """Ray Data actor: the async `__call__` runs on the actor's event loop, so the clients (and
     their in-flight bounds) are shared by every batch the actor works on."""
 
-    def __init__(self, cfg: dict):
-        self.annotator = RowAnnotator(from_dict(AnnotateConfig, cfg))
+    def __init__(self, cfg: dict, keys: dict[str, str]):
+        self.annotator = RowAnnotator(from_dict(AnnotateConfig, cfg), keys)
 
     async def __call__(self, batch: pa.Table) -> pa.Table:
         rows = await self.annotator.run_many(batch.to_pylist())
@@ -69,11 +70,10 @@ def _log_prompts(prompts) -> None:
                            **{f"prompt_hash.{n}": h for n, h in prompts.hashes.items()}})
 
 
-def run_annotate(cfg: AnnotateConfig, progress=sys.stderr) -> dict:
+def run_annotate(cfg: AnnotateConfig, progress=None) -> dict:
     """Annotate what is not done yet; write annotations.jsonl, samples.jsonl,
     review_queue.jsonl and summary.json under `cfg.out`."""
-    import ray
-
+    progress = progress or sys.stderr
     start = time.perf_counter()
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -93,7 +93,8 @@ def run_annotate(cfg: AnnotateConfig, progress=sys.stderr) -> dict:
 
         ds = ray.data.from_items(todo, override_num_blocks=math.ceil(len(todo) / cfg.batch_size))
         ds = ds.map_batches(
-            AnnotateActor, fn_constructor_kwargs={"cfg": to_dict(cfg)},
+            AnnotateActor, fn_constructor_kwargs={"cfg": to_dict(cfg), "keys": collect_keys(
+                [getattr(cfg.roles, r) for r in ROLES])},
             batch_size=cfg.batch_size, batch_format="pyarrow", num_cpus=cfg.actor_cpus,
             compute=ray.data.ActorPoolStrategy(
                 size=cfg.actors, max_tasks_in_flight_per_actor=cfg.batches_per_actor,
