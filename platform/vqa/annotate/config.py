@@ -73,6 +73,8 @@ class AnnotateConfig:
     keyframe_size: int = 384  # 1 fps keyframes for image-only endpoints and the judge
     max_keyframes: int = 15
     actors: int = 2  # endpoint actors (each: one event loop, its own in-flight bound per role)
+    max_in_flight: int = 64  # requests in flight per actor, all roles together (each role
+    # also has its own `max_in_flight`, to spare one server); the job's bound: actors × this
     actor_cpus: float = 0.25  # the work is waiting on HTTP; decoding keyframes is the CPU part
     batch_size: int = 2  # videos per batch
     batches_per_actor: int = 8  # batches one actor works on at once
@@ -85,7 +87,7 @@ class AnnotateConfig:
         bad = set(self.branches) - {"technical", "aesthetic"}
         if bad or not self.branches:
             raise ConfigError(f"branches: choose from technical, aesthetic; got {self.branches}")
-        if self.actors < 1 or self.batch_size < 1 or self.batches_per_actor < 1:
-            raise ConfigError("actors, batch_size and batches_per_actor must be >= 1")
+        if min(self.actors, self.batch_size, self.batches_per_actor, self.max_in_flight) < 1:
+            raise ConfigError("actors, batch_size, batches_per_actor, max_in_flight must be >= 1")
         if self.min_reviewers < 1:
             raise ConfigError("min_reviewers must be >= 1")

@@ -7,6 +7,7 @@ never stored in the config, logged, or written anywhere (error texts are redacte
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import re
@@ -126,6 +127,7 @@ class RoleClient:
         self._rng = random.Random(seed)
         self._client = None
         self._sem: asyncio.Semaphore | None = None
+        self.gate: asyncio.Semaphore | None = None  # the actor-wide bound, shared by all roles
         self._next_slot = 0.0
         self.in_flight = 0
         self.stats: Counter = Counter()
@@ -159,7 +161,7 @@ class RoleClient:
             extra["response_format"] = {"type": "json_object"}
         if seed is not None:
             extra["seed"] = seed
-        async with self._sem:
+        async with self._sem, (self.gate or contextlib.nullcontext()):
             await self._pace()
             self.in_flight += 1
             t0 = time.perf_counter()

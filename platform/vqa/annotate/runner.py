@@ -34,6 +34,9 @@ class RowAnnotator:
             self.roles = {r: RoleClient(r, getattr(self.cfg.roles, r), seed=self.cfg.seed + i,
                                      keys=self._keys)
                           for i, r in enumerate(ROLES)}
+            gate = asyncio.Semaphore(self.cfg.max_in_flight)  # made on the actor's loop
+            for client in self.roles.values():
+                client.gate = gate
         return self.roles
 
     def meta(self, video_id: str) -> dict:

@@ -132,6 +132,7 @@ class ScriptedServer:
         self.seen: list[str] = []  # every item header, in arrival order
         self._attempts: Counter = Counter()
         self.in_flight = self.max_in_flight = 0  # concurrent requests being answered
+        self.done_at: list[float] = []  # wall-clock time of every 200 answer (benchmarks)
         self._loop = self._runner = None
         self._ready = threading.Event()
 
@@ -142,7 +143,15 @@ class ScriptedServer:
     def app(self) -> web.Application:
         app = web.Application(client_max_size=256 * 1024**2)
         app.router.add_post("/v1/chat/completions", self.handle)
+        app.router.add_get("/stats", self.stats)
         return app
+
+    async def stats(self, request: web.Request) -> web.Response:
+        """Counters and answer times, for benchmarks: GET /stats?since=<index>."""
+        since = int(request.query.get("since", 0))
+        return web.json_response({"answered": len(self.done_at), "done_at": self.done_at[since:],
+                                  "max_in_flight": self.max_in_flight,
+                                  "counts": {f"{r}.{k}": v for (r, k), v in self.counts.items()}})
 
     def _fault(self, role: str, item: str, seed) -> dict | None:
         for n, f in enumerate(self.faults):
@@ -195,6 +204,7 @@ class ScriptedServer:
         text = self.play(role, item, body)
         self.counts[(role, "200")] += 1
         self.items[item] += 1
+        self.done_at.append(time.time())
         return web.json_response(self._completion(model, text, body))
 
     def play(self, role: str, item: str, body: dict) -> str:
