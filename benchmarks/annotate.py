@@ -6,7 +6,7 @@ Throughput is taken at the server, from its answer times: `overall` = every requ
 over the span from the first to the last answer; `steady` = the middle 80 % of answers over
 the time they took (leaves out the ramp-up and the last videos' tails).
 
-    PYTHONPATH=platform python benchmarks/annotate.py --videos 48 --latency 0.2 \
+    PYTHONPATH=platform python benchmarks/annotate.py --videos-per-actor 24 --latency 0.2 \
         --in-flight 16 --actors 1 2 4
 """
 
@@ -33,10 +33,12 @@ def stats(port: int, since: int = 0) -> dict:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--videos", type=int, default=48)
+    p.add_argument("--videos-per-actor", type=int,
+                   help="weak scaling: videos = this × actors (overrides --videos)")
     p.add_argument("--latency", type=float, default=0.2)
     p.add_argument("--in-flight", type=int, default=16, help="requests in flight per actor")
     p.add_argument("--actors", type=int, nargs="+", default=[1, 2, 4])
-    p.add_argument("--batches-per-actor", type=int, default=8)
+    p.add_argument("--batches-per-actor", type=int, default=4)
     p.add_argument("--batch-size", type=int, default=2)
     p.add_argument("--num-cpus", type=int, default=4)
     p.add_argument("--port", type=int, default=18765)
@@ -54,8 +56,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="vqa-bench-annotate-"))
     clip = work / "clip.mp4"
     write_video(pan_zoom(photo("astronaut"), 96, 64, 40, np.random.default_rng(0)), 25.0, clip)
+    most = max(args.actors) * args.videos_per_actor if args.videos_per_actor else args.videos
     write_manifest([{"video_id": f"v{i:04d}", "path": str(clip), "duration": 1.6, "status": "ok"}
-                    for i in range(args.videos)], work / "manifest.parquet")
+                    for i in range(most)], work / "manifest.parquet")
     server = subprocess.Popen([sys.executable, "-m", "vqa.annotate.testing", "--port",
                                str(args.port), "--latency", str(args.latency)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -77,6 +80,7 @@ def main() -> None:
                 "manifest": str(work / "manifest.parquet"), "out": str(work / f"out-{actors}"),
                 "roles": roles, "branches": ["technical"], "keyframe_size": 32,
                 "max_keyframes": 2, "actors": actors, "max_in_flight": args.in_flight,
+                "limit": actors * args.videos_per_actor if args.videos_per_actor else args.videos,
                 "batch_size": args.batch_size, "batches_per_actor": args.batches_per_actor})
             mark = stats(args.port)["answered"]
             t0 = time.time()
@@ -87,9 +91,9 @@ def main() -> None:
             overall = n / (done[-1] - done[0] + args.latency)
             lo, hi = done[int(0.1 * n)], done[int(0.9 * n) - 1]
             steady = (int(0.9 * n) - int(0.1 * n)) / (hi - lo)
-            bound = actors * args.in_flight / args.latency
+            bound = actors * args.in_flight / args.latency if args.latency else float("inf")
             row = {"actors": actors, "in_flight_per_actor": args.in_flight,
-                   "latency_s": args.latency, "videos": args.videos, "requests": n,
+                   "latency_s": args.latency, "videos": cfg.limit, "requests": n,
                    "rows_done": summary["this_run.done"] + summary["this_run.review"],
                    "bound_rps": round(bound, 1), "overall_rps": round(overall, 1),
                    "steady_rps": round(steady, 1), "overall_pct": round(100 * overall / bound, 1),
