@@ -58,3 +58,21 @@ def test_terminal_loop():
     made = review_terminal(ITEMS, "eve", ask=lambda _: next(answers), show=shown.append)
     assert [(d["choice"], d["text"]) for d in made] == [("modified", ""), ("edit", "Mild noise.")]
     assert any("The noise is strong." in s for s in shown)
+
+
+def test_review_command_in_the_terminal(tmp_path, monkeypatch, capsys):
+    import json
+
+    from vqa.annotate.review import read_decisions
+    from vqa.cli import main
+
+    (tmp_path / "review_queue.jsonl").write_text("".join(json.dumps(i) + "\n" for i in ITEMS))
+    answers = iter(["1", "s", "2"])
+    monkeypatch.setattr("builtins.input", lambda _: next(answers))
+    assert main(["annotate", "review", str(tmp_path), "--reviewer", "fay"]) == 0
+    assert [(d["item_id"], d["choice"]) for d in read_decisions(tmp_path)] == [
+        ("v0|technical|noise", "summary"), ("v2|technical|noise", "modified")]
+    answers = iter(["2"])  # a second session only shows what fay has not answered
+    assert main(["annotate", "review", str(tmp_path), "--reviewer", "fay"]) == 0
+    assert read_decisions(tmp_path)[-1]["item_id"] == "v1|technical|noise"
+    assert "3 items, 3 decided, 0 open" in capsys.readouterr().out

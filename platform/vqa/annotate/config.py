@@ -62,8 +62,8 @@ class AestheticConfig:
 
 @dataclass
 class AnnotateConfig:
-    manifest: str
-    out: str
+    manifest: str = ""  # an ingest manifest (parquet); status=ok rows are annotated
+    out: str = ""
     roles: Roles = field(default_factory=Roles)
     branches: list[str] = field(default_factory=lambda: ["technical", "aesthetic"])
     technical: TechnicalConfig = field(default_factory=TechnicalConfig)
@@ -84,6 +84,8 @@ class AnnotateConfig:
     seed: int = 0  # judge rounds send seed + round; back-off jitter
 
     def validate(self) -> None:
+        if not self.manifest or not self.out:
+            raise ConfigError("manifest and out are required (--manifest / --out or the config)")
         bad = set(self.branches) - {"technical", "aesthetic"}
         if bad or not self.branches:
             raise ConfigError(f"branches: choose from technical, aesthetic; got {self.branches}")

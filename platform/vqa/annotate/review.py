@@ -123,10 +123,11 @@ def import_csv(path: str | os.PathLike, items: list[dict], reviewer: str | None)
     return out
 
 
-def review_terminal(items: list[dict], reviewer: str, ask: Callable[[str], str] = input,
+def review_terminal(items: list[dict], reviewer: str, ask: Callable[[str], str] | None = None,
                     show: Callable[[str], None] = print) -> list[dict]:
     """Walk the items this reviewer has not answered: 1 summary, 2 modified, e edit, s skip,
     q quit. Returns the decisions made."""
+    ask = ask or input
     made = []
     for n, item in enumerate(items, 1):
         show(f"\n[{n}/{len(items)}] {item['video']}  factor: {item['factor']}  "
