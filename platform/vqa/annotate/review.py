@@ -135,7 +135,10 @@ def review_terminal(items: list[dict], reviewer: str, ask: Callable[[str], str] 
         show(f"  1) summary : {item['summary']}")
         show(f"  2) modified: {item['modified']}")
         while True:
-            key = ask("choose 1 / 2 / e(dit) / s(kip) / q(uit): ").strip().lower()
+            try:
+                key = ask("choose 1 / 2 / e(dit) / s(kip) / q(uit): ").strip().lower()
+            except (EOFError, KeyboardInterrupt):  # closed stdin or Ctrl-C: keep what was made
+                return made
             if key in ("1", "2"):
                 made.append(decision(item["item_id"], reviewer,
                                      "summary" if key == "1" else "modified"))

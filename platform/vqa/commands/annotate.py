@@ -56,7 +56,12 @@ def main(args: argparse.Namespace) -> int:
         "manifest": args.manifest, "out": args.out, "limit": args.limit, "actors": args.actors,
         "branches": args.branches.split(",") if args.branches else None,
     })
-    summary = run_job("annotate", cfg, run_annotate, args)
+    try:
+        summary = run_job("annotate", cfg, run_annotate, args)
+    except KeyboardInterrupt:  # rows already appended stay; only rows in flight are lost
+        console.print(f"annotate: interrupted; finished rows are kept in {cfg.out}/"
+                      f"annotations.jsonl — re-run the same command to resume")
+        return 130
     print_summary("annotate", summary, args.json)
     return 0
 
