@@ -57,3 +57,14 @@ def test_every_config_in_repo_loads(path):
     cfg = load(config_class(kind), path)
     assert cfg is not None
     assert yaml.safe_load(path.read_text())  # not an empty file
+
+
+def test_cluster_yaml_has_cpu_head_gpu_workers_and_installs_project():
+    cfg = yaml.safe_load((ROOT / "cluster.yaml").read_text())
+    types = cfg["available_node_types"]
+    head = cfg["head_node_type"]
+    assert head in types and types[head]["max_workers"] == 0
+    gpu_types = [name for name, t in types.items()
+                 if name != head and t["node_config"]["InstanceType"].startswith(("p", "g"))]
+    assert gpu_types, "no GPU worker type"
+    assert any("pip install -e ." in c for c in cfg["setup_commands"])

@@ -117,6 +117,7 @@ def to_dict(obj: Any) -> dict:
 # into these, and a test loads every config in the repo through this table.
 JOB_CONFIGS = {
     "ingest": "vqa.pipelines.ingest:IngestConfig",
+    "mos": "vqa.pipelines.mos:MosJobConfig",
     "annotate": "vqa.annotate.config:AnnotateConfig",
 }
 

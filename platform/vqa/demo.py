@@ -31,7 +31,30 @@ def step_ingest(out: Path, state: dict) -> None:
                   f"{summary['failed']} failed)")
 
 
-STEPS = [step_corpus, step_ingest]
+def step_mos(out: Path, state: dict) -> None:
+    """A simulated subjective study (22 subjects, 2 of them bad) through `vqa mos`."""
+    import pandas as pd
+    from scipy.stats import spearmanr
+
+    from vqa.subjective.simulate import StudySpec, simulate_study
+
+    study = out / "study"
+    study.mkdir(parents=True, exist_ok=True)
+    ratings, truth, info = simulate_study(StudySpec(subjects=22, videos=60, bad_subjects=2))
+    ratings.to_csv(study / "ratings.csv", index=False)
+    truth.to_csv(study / "truth.csv", index=False)
+    vqa(["mos", "--ratings", str(study / "ratings.csv"), "--out", str(out / "mos")])
+    summary = json.loads((out / "mos" / "summary.json").read_text())
+    mos = pd.read_parquet(out / "mos" / "mos.parquet").merge(truth, on=["video", "dimension"])
+    srcc = spearmanr(mos["mos"], mos["truth"])[0]
+    console.print(f"[bold]study:[/bold] planted bad subjects {sorted(info['bad_subjects'])}, "
+                  f"rejected {sorted(summary['rejected'])}; {summary['outliers_removed']} "
+                  f"outliers removed ({summary['outlier_pct']}%); {summary['samples']} QA "
+                  f"samples; SRCC(MOS, simulated truth) = {srcc:.3f}")
+    state["mos"] = out / "mos"
+
+
+STEPS = [step_corpus, step_ingest, step_mos]
 
 
 def main(argv: list[str] | None = None) -> int:

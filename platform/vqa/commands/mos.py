@@ -1,0 +1,128 @@
+"""`vqa mos`: a subjective study's raw ratings → screened ratings, MOS, report, rating QA;
+`vqa mos-select`: pick the videos of a study from a scored pool by a reference level mix."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from vqa.commands.common import add_runtime_flags, console, print_summary, run_job
+from vqa.config import load
+from vqa.data import DIMENSIONS, SchemaError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "mos",
+        help="subjective ratings → BT.500 screening, MOS per dimension, levels, rating QA",
+        description="Read raw ratings (long table: subject, video, dimension, score; optional "
+                    "attributes), screen subjects and outliers after ITU-R BT.500 (kurtosis "
+                    "decides 2σ or √20σ bounds; > 5% outliers rejects a subject), turn scores "
+                    "into z-score MOS on [0, 100] with std and 95% CI, map them to five levels "
+                    "and write instruction samples (OmniVQA rating QA, or FineVD's eight QA per "
+                    "video when all six dimensions are rated). Writes ratings_screened.parquet, "
+                    "subjects.csv, mos.parquet/.csv, report.json + PNG plots, samples*.jsonl.",
+    )
+    p.add_argument("--ratings", help="ratings .csv/.tsv/.parquet (subject, video, [dimension,] "
+                                     "score[, attributes])")
+    p.add_argument("--out", help="output folder")
+    p.add_argument("--dimensions", nargs="+", choices=DIMENSIONS, metavar="DIM",
+                   help=f"only these dimensions (default: all in the file; "
+                        f"{', '.join(DIMENSIONS)})")
+    p.add_argument("--score-range", nargs=2, type=float, metavar=("LOW", "HIGH"),
+                   help="the rating scale (default 1 5)")
+    p.add_argument("--normalize", choices=["zscore", "raw"],
+                   help="zscore per subject then 100·(z+3)/6 (default), or the raw scale mapped "
+                        "to [0, 100]")
+    p.add_argument("--level-boundaries", nargs=4, type=float, metavar="CUT",
+                   help="four MOS cut points between the five levels (default: 20 40 60 80 for "
+                        "OmniVQA wording, equal-width bins of the MOS range for FineVD)")
+    p.add_argument("--qa-style", choices=["auto", "omnivqa", "finevd"],
+                   help="instruction samples: OmniVQA rating QA or FineVD's eight per video "
+                        "(auto: finevd when all six dimensions are rated)")
+    p.add_argument("--objective", help="objective scores (video,mos labels file) used as the "
+                                       "hidden reference: scores ≥2 levels away are flagged for "
+                                       "re-rating in rerate.csv")
+    p.add_argument("--rerate-action", choices=["flag", "drop"],
+                   help="flag (default) or also drop the flagged scores from the MOS")
+    p.add_argument("--reference-levels", help="reference level distribution to compare with: "
+                                              "'lsvq' (default), five fractions worst first, or "
+                                              "a labels file")
+    p.add_argument("--split-ratios", nargs="+", type=float, metavar="R",
+                   help="video-level split ratios (default 8 2; 4 1 1 for FineVD studies)")
+    p.add_argument("--no-screening", action="store_true", help="skip BT.500 screening")
+    p.add_argument("--seed", type=int, help="split seed (default 0)")
+    add_runtime_flags(p)
+    p.set_defaults(func=main)
+
+    s = sub.add_parser(
+        "mos-select",
+        help="pick N videos from a scored pool so their levels match a reference distribution",
+        description="OmniVQA-MOS selection: bin the pool's objective scores (video,mos file, "
+                    "0–100) into low/poor/fair/good/excellent and sample N videos whose level "
+                    "mix matches the reference (LSVQ-train's by default). Writes a CSV of the "
+                    "selected videos and prints the level counts.",
+    )
+    s.add_argument("--pool", required=True, help="labels file of the candidate pool (video,mos)")
+    s.add_argument("--num", type=int, required=True, help="videos to select")
+    s.add_argument("--out", required=True, help="output CSV")
+    s.add_argument("--reference-levels", default="lsvq",
+                   help="'lsvq', five fractions worst first, or a labels file")
+    s.add_argument("--pool-range", nargs=2, type=float, default=[0.0, 100.0],
+                   metavar=("LOW", "HIGH"), help="scale of the pool's scores (default 0 100)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--json", action="store_true", help="print the report as JSON")
+    s.set_defaults(func=main_select)
+
+
+def main(args: argparse.Namespace) -> int:
+    from vqa.pipelines.mos import MosJobConfig, run_mos
+
+    overrides = {
+        "ratings": args.ratings, "out": args.out, "dimensions": args.dimensions,
+        "score_range": args.score_range, "objective": args.objective,
+        "rerate_action": args.rerate_action, "reference_levels": args.reference_levels,
+        "split_ratios": args.split_ratios, "seed": args.seed,
+    }
+    if not args.config and not (args.ratings and args.out):
+        print("vqa mos: give --ratings and --out (or a --config that sets them)", file=sys.stderr)
+        return 2
+    cfg = load(MosJobConfig, args.config, overrides)
+    if args.normalize:
+        cfg.mos.normalize = args.normalize
+    if args.level_boundaries:
+        cfg.levels.boundaries = list(args.level_boundaries)
+        cfg.levels.validate()
+    if args.qa_style:
+        cfg.qa.style = args.qa_style
+    if args.no_screening:
+        cfg.screening.enabled = False
+    try:
+        summary = run_job("mos", cfg, run_mos, args)
+    except SchemaError as exc:
+        print(f"vqa mos: {exc}", file=sys.stderr)
+        return 2
+    print_summary("mos", summary, args.json)
+    return 0
+
+
+def main_select(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from vqa.data import read_labels
+    from vqa.subjective.selection import reference_levels, select_videos
+
+    pool = read_labels(args.pool).to_pandas()
+    ref = reference_levels(args.reference_levels)
+    selected, report = select_videos(pool, args.num, ref, args.seed, tuple(args.pool_range))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    selected.to_csv(out, index=False)
+    report["out"] = str(out)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        console.print(f"selected {len(selected)} of {len(pool)} videos → {out}")
+        print_summary("mos-select", report)
+    return 0
