@@ -13,9 +13,26 @@ from vqa.annotate.endpoints import (
     RoleClient,
     backoff_delay,
 )
+from vqa.annotate.testing import ScriptedServer
 from vqa.annotate.voting import parse_vote
 from vqa.config import from_dict
 from vqa.errors import ConfigError
+
+
+
+@pytest.fixture
+def scripted():
+    """scripted(**kwargs) → a started scripted server on 127.0.0.1; stopped after the test."""
+    servers = []
+
+    def start(**kwargs):
+        servers.append(ScriptedServer(**kwargs).start())
+        return servers[-1]
+
+    yield start
+    for s in servers:
+        s.stop()
+
 
 MSG = [{"role": "user", "content": "Summary: The noise is mild."}]
 
