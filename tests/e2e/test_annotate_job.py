@@ -85,6 +85,11 @@ def test_annotate_faults_routing_review_and_no_key_leaks(tmp_path, clip_factory,
                       ("vbad", "technical"): "error", ("vbad", "aesthetic"): "error"}
     assert "expert: 500 after 5 attempt(s)" in latest[("v2", "technical")]["error"]
     assert latest[("vbad", "aesthetic")]["error"].startswith("video:")
+    # the video reaches each role as its endpoint is configured (DESIGN.md's video_url part)
+    assert server.parts[("expert", "video_url")] and not server.parts[("expert", "image_url")]
+    assert server.parts[("judge", "image_url")] and not server.parts[("judge", "video_url")]
+    assert set(server.parts) >= {("summarizer", "str"), ("writer", "str")}
+    assert not {k for k in server.parts if k[0] in ("summarizer", "writer") and k[1] != "str"}
     # transient faults were absorbed by retries
     assert server.counts[("expert", "429")] and server.counts[("writer", "malformed")]
     assert server.counts[("judge", "timeout")] and server.counts[("summarizer", "500")]

@@ -31,7 +31,8 @@ class VideoContext:
 
     def video_url(self, transport: str) -> str:
         if transport == "data":
-            return "data:video/mp4;base64," + base64.b64encode(Path(self.path).read_bytes()).decode()
+            data = base64.b64encode(Path(self.path).read_bytes()).decode()
+            return "data:video/mp4;base64," + data
         return Path(self.path).resolve().as_uri()
 
     async def keyframes(self) -> list[str]:

@@ -84,8 +84,8 @@ class Script:
     def vote(self, vid: str, factor: str, rnd: int, prompt: str) -> str:
         key = f"{vid}|{factor}"
         h = stable(vid, factor, "vote") % 8
-        scores = self.votes.get(key) or self.default_votes or ([2, 2, 2] if h < 5 else [1, 1, 2] if h < 7 else
-                                         [2, 0, 2])
+        default = [2, 2, 2] if h < 5 else [1, 1, 2] if h < 7 else [2, 0, 2]
+        scores = self.votes.get(key) or self.default_votes or default
         m = re.search(r"^Summary: (.*)$", prompt, re.M)
         summary = m.group(1) if m else ""
         score = scores[rnd % len(scores)]
@@ -133,6 +133,7 @@ class ScriptedServer:
         self._attempts: Counter = Counter()
         self.in_flight = self.max_in_flight = 0  # concurrent requests being answered
         self.done_at: list[float] = []  # wall-clock time of every 200 answer (benchmarks)
+        self.parts: Counter = Counter()  # (role, content-part type) seen, e.g. (expert, video_url)
         self._loop = self._runner = None
         self._ready = threading.Event()
 
@@ -177,6 +178,10 @@ class ScriptedServer:
                                      status=404)
         item = request.headers.get("X-VQA-Item", "")
         self.seen.append(item)
+        for m in body.get("messages", []):
+            content = m.get("content")
+            for part in content if isinstance(content, list) else [{"type": "str"}]:
+                self.parts[(role, part.get("type"))] += 1
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
