@@ -122,3 +122,17 @@ def test_config_takes_the_env_var_name_never_the_key():
     assert "sk-live" not in str(err.value)
     assert from_dict(EndpointConfig, {"api_key_env": "OPENAI_API_KEY"}).api_key_env
     assert "api_key" not in json.dumps(EndpointConfig().__dict__).replace("api_key_env", "")
+
+
+def test_unreachable_server_is_retried_then_reported():
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = EndpointConfig(base_url=f"http://127.0.0.1:{port}/v1", model="scripted-judge",
+                         timeout_s=1.0, max_retries=2, backoff_base_s=0.01, backoff_max_s=0.02)
+    c = RoleClient("judge", cfg)
+    with pytest.raises(EndpointError, match=r"judge: connection after 3 attempt"):
+        asyncio.run(c.chat(MSG))
+    assert c.stats["judge.errors.connection"] == 3 and c.stats["judge.retries"] == 2
