@@ -54,7 +54,22 @@ def step_mos(out: Path, state: dict) -> None:
     state["mos"] = out / "mos"
 
 
-STEPS = [step_corpus, step_ingest, step_mos]
+def step_score(out: Path, state: dict) -> None:
+    """A RANDOM-INIT tiny model rates two clips: this shows the model path end to end (decode,
+    vision tower, SlowFast, LLM, level logits), not quality judgements."""
+    from vqa.data import read_manifest
+
+    model = out / "model-tiny"
+    vqa(["model", "init", "--preset", "tiny", "--out", str(model)])
+    paths = read_manifest(state["manifest"]).column("path").to_pylist()[:2]
+    console.print("[bold yellow]The tiny model below is random-init and untrained: its scores "
+                  "are not quality judgements.[/bold yellow]")
+    vqa(["score", *paths, "--model", str(model)])
+    state["model"] = model
+
+
+
+STEPS = [step_corpus, step_ingest, step_mos, step_score]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,113 @@
+"""Component builders: vision tower, LLM, tokenizer — from a transformers config dict (random
+init) or from a local path / hub id. The only place that calls `from_pretrained` on components."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from vqa.model.config import LLMConfig, VisionConfig
+
+
+def hf_config(d: dict):
+    from transformers import AutoConfig
+
+    d = dict(d)
+    return AutoConfig.for_model(d.pop("model_type"), **d)
+
+
+def component_config(cfg: VisionConfig | LLMConfig):
+    """The transformers config: from `hf_config`, else read from `pretrained` (no weights)."""
+    from transformers import AutoConfig
+
+    if cfg.hf_config is not None:
+        return hf_config(cfg.hf_config)
+    conf = AutoConfig.from_pretrained(cfg.pretrained, trust_remote_code=cfg.trust_remote_code)
+    return conf.vision_config if conf.model_type == "siglip" else conf  # SigLIP: vision half
+
+
+class VisionTower(nn.Module):
+    """Keyframes (N, 3, H, W) normalised → patch tokens (N, tokens, D), CLS dropped, optionally
+    average-pooled on the patch grid to `tokens_per_frame` (a square number)."""
+
+    def __init__(self, cfg: VisionConfig, model: nn.Module):
+        super().__init__()
+        self.cfg = cfg
+        self.model = model
+        conf = model.config
+        self.width = getattr(conf, "hidden_size", None) or conf.vision_config.hidden_size
+
+    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
+        out = self.model(pixel_values=pixels, output_hidden_states=True)
+        x = out.hidden_states[self.cfg.select_layer]
+        side = math.isqrt(x.shape[1])
+        if side * side != x.shape[1]:  # a leading CLS token (InternViT)
+            x = x[:, 1:]
+            side = math.isqrt(x.shape[1])
+        n = self.cfg.tokens_per_frame
+        if n and n != x.shape[1]:
+            g = math.isqrt(n)
+            grid = x.transpose(1, 2).reshape(x.shape[0], x.shape[2], side, side)
+            x = F.adaptive_avg_pool2d(grid, g).flatten(2).transpose(1, 2)
+        return x
+
+
+def build_vision(cfg: VisionConfig, dtype=torch.float32, weights: bool = True) -> VisionTower:
+    """`weights=False` builds the architecture only (random init), e.g. before loading a saved
+    folder's weights."""
+    from transformers import AutoModel, SiglipVisionModel
+
+    conf = component_config(cfg)
+    if cfg.pretrained and weights:
+        cls = SiglipVisionModel if conf.model_type == "siglip_vision_model" else AutoModel
+        model = cls.from_pretrained(cfg.pretrained, dtype=dtype,
+                                    trust_remote_code=cfg.trust_remote_code)
+    else:
+        model = AutoModel.from_config(conf, dtype=dtype, trust_remote_code=cfg.trust_remote_code)
+    return VisionTower(cfg, model)
+
+
+def build_llm(cfg: LLMConfig, dtype=torch.float32, weights: bool = True) -> nn.Module:
+    from transformers import AutoModelForCausalLM
+
+    if cfg.pretrained and weights:
+        return AutoModelForCausalLM.from_pretrained(cfg.pretrained, dtype=dtype,
+                                                    trust_remote_code=cfg.trust_remote_code)
+    return AutoModelForCausalLM.from_config(component_config(cfg), dtype=dtype,
+                                            trust_remote_code=cfg.trust_remote_code)
+
+
+def load_tokenizer(path: str, trust_remote_code: bool = False):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
+
+
+class Projector(nn.Module):
+    """Table 5 / FineVQ: Linear → GELU → Linear, from an encoder width into the LLM width."""
+
+    def __init__(self, cin: int, cout: int, hidden: int | None = None):
+        super().__init__()
+        hidden = hidden or cout
+        self.net = nn.Sequential(nn.Linear(cin, hidden), nn.GELU(), nn.Linear(hidden, cout))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class ScoreHead(nn.Module):
+    """FineVQ: an MLP on the last hidden state regressing one score per dimension."""
+
+    def __init__(self, cin: int, hidden: list[int], n_out: int):
+        super().__init__()
+        dims, layers = [cin, *hidden], []
+        for a, b in zip(dims, dims[1:]):
+            layers += [nn.Linear(a, b), nn.GELU()]
+        layers.append(nn.Linear(dims[-1], n_out))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.net(x)

@@ -1,0 +1,151 @@
+"""The model config: one dataclass tree, loaded from a preset YAML and saved with the weights.
+
+Component configs are either `hf_config` (a transformers config as a dict, with `model_type`;
+random init, what `tiny` and saved folders use) or `pretrained` (a local path or hub id)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from vqa.data import DIMENSIONS
+from vqa.errors import ConfigError
+from vqa.model.slowfast import SlowFastConfig
+
+OMNIVQA_LEVELS = ["excellent", "good", "fair", "poor", "low"]  # OmniVQA A.2 / MOS-20K
+DISTORTION_LEVELS = ["undistorted", "slight", "mild", "strong", "severe"]  # FineVQ noise/…
+
+
+def _component(name: str, hf_config: dict | None, pretrained: str | None) -> None:
+    if (hf_config is None) == (pretrained is None):
+        raise ConfigError(f"{name}: set exactly one of hf_config (random init) and pretrained "
+                          f"(local path or hub id)")
+    if hf_config is not None and "model_type" not in hf_config:
+        raise ConfigError(f"{name}.hf_config: needs a model_type (e.g. siglip_vision_model, qwen2)")
+
+
+@dataclass
+class VisionConfig:
+    hf_config: dict[str, Any] | None = None
+    pretrained: str | None = None
+    trust_remote_code: bool = False
+    select_layer: int = -1  # hidden state the patch tokens come from
+    tokens_per_frame: int | None = None  # average-pool the patch grid to this square count
+    mean: list[float] = field(default_factory=lambda: [0.5, 0.5, 0.5])  # SigLIP
+    std: list[float] = field(default_factory=lambda: [0.5, 0.5, 0.5])
+
+
+@dataclass
+class MotionConfig:
+    enabled: bool = True
+    slowfast: SlowFastConfig = field(default_factory=SlowFastConfig)
+    pretrained: str | None = None  # pytorchvideo SLOWFAST_8x8_R50.pyth
+    readout: Literal["fast_frames", "pooled"] = "fast_frames"  # OmniVQA/VQA² | FineVQ
+    max_positions: int = 2000  # learned temporal position embedding (fast_frames)
+    mean: list[float] = field(default_factory=lambda: [0.45, 0.45, 0.45])
+    std: list[float] = field(default_factory=lambda: [0.225, 0.225, 0.225])
+
+
+@dataclass
+class LLMConfig:
+    hf_config: dict[str, Any] | None = None
+    pretrained: str | None = None
+    trust_remote_code: bool = False
+
+
+@dataclass
+class FramesConfig:
+    keyframe_size: int = 384
+    uniform: int | None = None  # FineVQ: 8 uniform frames; None → 1 fps (OmniVQA)
+    max_keyframes: int | None = None
+    motion_size: int = 224
+    motion_multiple_of: int | None = 4
+    motion_min_frames: int | None = None
+
+
+@dataclass
+class PromptConfig:
+    """ChatML markers (Qwen2 and InternLM2-chat share them) and the OmniVQA A.1/A.2 wording."""
+
+    system: str = ("You will receive a keyframe sequence sampled at an average of one frame per "
+                   "second from a video of length {duration} seconds, with the keyframe sequence "
+                   "ordered in alignment with the video's temporal order. Please answer the "
+                   "following question based on the information provided.")
+    system_motion: str = (" In addition, you will receive a motion feature sequence that "
+                          "corresponds to the number of frames in the video, {num_frames}.")
+    turn_start: str = "<|im_start|>"
+    turn_end: str = "<|im_end|>"
+    question: str = "How would you rate the {dimension}quality of this video?"
+    answer_prefix: str = "The {dimension}quality of this video is"
+
+
+@dataclass
+class ScoringConfig:
+    levels: list[str] = field(default_factory=lambda: list(OMNIVQA_LEVELS))  # best first
+    weights: list[float] = field(default_factory=lambda: [5.0, 4.0, 3.0, 2.0, 1.0])
+    level_prefix: str = " "  # a level word follows "…is" after a space: " excellent"
+    dimension_levels: dict[str, list[str]] = field(default_factory=dict)  # FineVQ per-dimension
+    dimensions: list[str] = field(default_factory=list)  # rate these by prompt, besides overall
+
+
+@dataclass
+class HeadConfig:
+    enabled: bool = False
+    hidden: list[int] = field(default_factory=lambda: [1024, 256, 64, 16])  # FineVQ code
+    dimensions: list[str] = field(default_factory=lambda: list(DIMENSIONS))
+    loss_weight: float = 1.0  # L1 beside the language loss; not published
+
+
+@dataclass
+class LoRAConfig:
+    targets: list[Literal["vision", "language"]] = field(default_factory=list)
+    r: int = 16
+    alpha: int = 32
+    dropout: float = 0.05
+    modules: dict[str, list[str]] = field(default_factory=lambda: {
+        "language": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+        "vision": ["q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2"]})
+
+
+@dataclass
+class VQAConfig:
+    name: str = "custom"
+    note: str = ""  # shown by `vqa score`; `vqa model init` marks untrained models here
+    vision: VisionConfig = field(default_factory=VisionConfig)
+    motion: MotionConfig = field(default_factory=MotionConfig)
+    llm: LLMConfig = field(default_factory=LLMConfig)
+    tokenizer: str | None = None  # path or hub id; None → the LLM's (pretrained) or saved one
+    frames: FramesConfig = field(default_factory=FramesConfig)
+    prompt: PromptConfig = field(default_factory=PromptConfig)
+    scoring: ScoringConfig = field(default_factory=ScoringConfig)
+    head: HeadConfig = field(default_factory=HeadConfig)
+    lora: LoRAConfig = field(default_factory=LoRAConfig)
+    projector_hidden: int | None = None  # None → the LLM width (Table 5: 1152→3584→3584)
+    vision_trainable: bool = False
+    motion_trainable: bool = False
+    projector_trainable: bool = True
+    llm_trainable: bool = False
+    head_trainable: bool = True
+    dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+
+    def validate(self) -> None:
+        _component("vision", self.vision.hf_config, self.vision.pretrained)
+        _component("llm", self.llm.hf_config, self.llm.pretrained)
+        s = self.scoring
+        for dim, words in {"overall": s.levels, **s.dimension_levels}.items():
+            if len(words) != len(s.weights):
+                raise ConfigError(f"scoring: {len(words)} level words for '{dim}' but "
+                                  f"{len(s.weights)} weights")
+        for dim in [*s.dimensions, *s.dimension_levels, *self.head.dimensions]:
+            if dim not in DIMENSIONS:
+                raise ConfigError(f"unknown dimension '{dim}'; known: {list(DIMENSIONS)}")
+        n = self.vision.tokens_per_frame
+        if n is not None and math.isqrt(n) ** 2 != n:
+            raise ConfigError(f"vision.tokens_per_frame: {n} is not a square (the patch grid is "
+                              f"pooled to a square)")
+        if len(self.motion.slowfast.depths) != 4:
+            raise ConfigError("motion.slowfast.depths: SlowFast has 4 stages")
+        for t in self.lora.targets:
+            if t not in self.lora.modules:
+                raise ConfigError(f"lora.modules: no target modules for '{t}'")

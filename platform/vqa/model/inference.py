@@ -1,0 +1,110 @@
+"""`rate` and `chat` for one video: sample it once, encode keyframes and motion once, then one
+forward pass per rated dimension (level logits) or one `generate` call (chat)."""
+
+from __future__ import annotations
+
+import os
+import time
+from contextlib import contextmanager
+
+import torch
+
+from vqa.model.prompting import build_layout, rating_turns
+from vqa.model.scoring import score_levels
+from vqa.video import KeyframeSpec, MotionSpec, Sampled, sample_clip
+
+
+@contextmanager
+def _timed(timings: dict | None, key: str):
+    sync = timings is not None and torch.cuda.is_available()  # GPU work is asynchronous
+    t0 = time.perf_counter()
+    yield
+    if sync:
+        torch.cuda.synchronize()
+    if timings is not None:
+        timings[key] = timings.get(key, 0.0) + time.perf_counter() - t0
+
+
+def sample_video(model, video) -> dict[str, Sampled]:
+    """A path → keyframes + motion frames as the config asks; a dict of `Sampled` passes through."""
+    if isinstance(video, dict):
+        return video
+    f = model.cfg.frames
+    kf = KeyframeSpec(size=f.keyframe_size, max_frames=f.max_keyframes, uniform=f.uniform)
+    mo = MotionSpec(size=f.motion_size, multiple_of=f.motion_multiple_of,
+                    min_frames=f.motion_min_frames) if model.motion is not None else None
+    return sample_clip(os.fspath(video), keyframes=kf, motion=mo)
+
+
+def encode_video(model, video, timings: dict | None = None, grad: bool = False) -> dict:
+    """Sample (unless given frames) and encode keyframes and motion; no autograd unless `grad`."""
+    with torch.set_grad_enabled(grad):
+        return _encode(model, video, timings)
+
+
+def _encode(model, video, timings):
+    with _timed(timings, "decode"):
+        s = sample_video(model, video)
+    with _timed(timings, "vision"):
+        vision = model.encode_keyframes(s["keyframes"].frames)
+    motion = None
+    if model.motion is not None:
+        with _timed(timings, "motion"):
+            motion = model.encode_motion(s["motion"].frames)
+    info = s["keyframes"].info
+    return {"vision": vision, "motion": motion, "duration": round(info.duration, 2),
+            "n_motion_frames": None if motion is None else len(s["motion"].frames)}
+
+
+def layout_for(model, enc: dict, messages: list[dict], prefix: str | None):
+    v = enc["vision"]
+    return build_layout(model.tokenizer, model.cfg.prompt, messages, duration=enc["duration"],
+                        n_keyframes=v.shape[0], tokens_per_frame=v.shape[1],
+                        n_motion=None if enc["motion"] is None else enc["motion"].shape[0],
+                        motion_frames=enc["n_motion_frames"], generation_prefix=prefix)
+
+
+@torch.no_grad()
+def rate(model, video, timings: dict | None = None) -> dict:
+    """→ {"score", "level", "probs": {word: p}, "dimensions": {dim: score}} for one video."""
+    model.eval()
+    enc = encode_video(model, video, timings)
+    out: dict = {"dimensions": {}}
+    with _timed(timings, "llm"):
+        for dim, words in model.level_words().items():
+            messages, prefix = rating_turns(model.cfg.prompt, dim)
+            layout = layout_for(model, enc, messages, prefix)
+            emb = model.embed(layout, enc["vision"], enc["motion"])
+            res = model.llm(inputs_embeds=emb[None], output_hidden_states=model.score_head
+                            is not None)
+            probs, score = score_levels(res.logits[0, -1], model.level_ids[dim],
+                                        model.cfg.scoring.weights)
+            if dim == "overall":
+                out.update(score=float(score), level=words[int(probs.argmax())],
+                           probs={w: float(p) for w, p in zip(words, probs)})
+                if model.score_head is not None:
+                    h = res.hidden_states[-1][0, -1]
+                    head = model.score_head(h.to(next(model.score_head.parameters()).dtype))
+                    out["dimensions"].update(zip(model.cfg.head.dimensions, head.tolist()))
+            else:
+                out["dimensions"][dim] = float(score)
+    return out
+
+
+@torch.no_grad()
+def chat(model, video, messages: list[dict], max_new_tokens: int = 128, do_sample: bool = False,
+         temperature: float = 1.0, top_p: float = 1.0, timings: dict | None = None) -> str:
+    """Answer the last user message about the video; greedy unless `do_sample`."""
+    model.eval()
+    enc = encode_video(model, video, timings)
+    emb = model.embed(layout_for(model, enc, messages, ""), enc["vision"], enc["motion"])
+    tok = model.tokenizer
+    kw = dict(do_sample=do_sample, temperature=temperature, top_p=top_p) if do_sample else \
+        dict(do_sample=False)
+    with _timed(timings, "llm"):
+        ids = model.llm.generate(inputs_embeds=emb[None],
+                                 attention_mask=torch.ones(1, emb.shape[0], dtype=torch.long,
+                                                           device=emb.device),
+                                 max_new_tokens=max_new_tokens, eos_token_id=tok.eos_token_id,
+                                 pad_token_id=tok.pad_token_id, **kw)
+    return tok.decode(ids[0], skip_special_tokens=True).strip()

@@ -1,0 +1,55 @@
+"""The `tiny` preset's tokenizer: word-level, built from a small built-in text with no download,
+so every prompt word and every level word is exactly one token."""
+
+from __future__ import annotations
+
+import re
+
+from vqa.data import DIMENSIONS
+from vqa.model.config import DISTORTION_LEVELS, OMNIVQA_LEVELS, PromptConfig
+
+SPECIAL = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "[UNK]"]
+
+_TEXT = """
+system user assistant yes no not very slightly quite a an the this that these those it its is are
+was were be been has have with without of in on at to from by for and or but as than video clip
+frame frames keyframe second seconds scene camera motion shake shaking stutter stutters stuttering
+fluency smooth jitter sharp sharpness blurry blur focus detail details texture edges light
+lighting bright dark exposure overexposed underexposed color colors colour saturated
+washed noise noisy grain compression artifact artifacts blocking blocky ringing banding quality
+overall technical aesthetic content composition subject background foreground left right top
+bottom center middle region area start end beginning during throughout which what how where when
+would you rate describe evaluate please answer question option options high low best worst
+clear visible obvious severe strong mild slight undistorted distorted distortion excellent good
+fair poor bad acceptable average temporal spatial level score there some most all any other
+more less much many few one two three four five six seven eight nine ten first last time
+. , ; : ? ! - ( ) " ' / %
+"""
+
+
+def vocabulary(extra: str = "") -> list[str]:
+    """Special tokens, then every word and punctuation mark of the built-in text, the default
+    prompts, level words and dimensions (as written, lower-case, capitalised), plus the numbers
+    0-2000 (durations, frame counts)."""
+    p = PromptConfig()
+    text = " ".join([_TEXT, p.system, p.system_motion, p.question, p.answer_prefix,
+                     *OMNIVQA_LEVELS, *DISTORTION_LEVELS, *DIMENSIONS, extra])
+    words = re.findall(r"\w+|[^\w\s]", text)
+    words += [w.lower() for w in words] + [w.capitalize() for w in words]
+    seen = dict.fromkeys(SPECIAL)
+    for w in [*words, *map(str, range(2001))]:
+        seen.setdefault(w)
+    return list(seen)
+
+
+def build_tiny_tokenizer(extra: str = ""):
+    """A `PreTrainedTokenizerFast` over `vocabulary()`; save it with `save_pretrained`."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {w: i for i, w in enumerate(vocabulary(extra))}
+    tok = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()  # \w+ | [^\w\s]+
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok, unk_token="[UNK]", eos_token="<|im_end|>",
+        pad_token="<|endoftext|>", additional_special_tokens=["<|im_start|>"])

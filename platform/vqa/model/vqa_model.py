@@ -1,0 +1,177 @@
+"""The composite VQA LMM: vision tower + SlowFast motion extractor + projectors + causal LLM
+(+ FineVQ score head). Module groups, freezing and LoRA are declared here once."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from vqa.model.components import Projector, ScoreHead, VisionTower
+from vqa.model.config import VQAConfig
+from vqa.model.lora import FLAG, set_trainable, wrap_lora
+from vqa.model.motion import MotionExtractor, MotionProjector
+from vqa.model.prompting import MOTION, VISION, Layout, rating_turns
+from vqa.model.scoring import level_token_ids
+
+
+class VQAModel(nn.Module):
+    def __init__(self, cfg: VQAConfig, vision: VisionTower, motion: MotionExtractor | None,
+                 llm: nn.Module, tokenizer):
+        super().__init__()
+        self.cfg, self.tokenizer = cfg, tokenizer
+        width = llm.get_input_embeddings().embedding_dim
+        self.vision, self.motion, self.llm = vision, motion, llm
+        self.vision_proj = Projector(vision.width, width, cfg.projector_hidden)
+        self.motion_proj = MotionProjector(cfg.motion, motion.width, width, cfg.projector_hidden) \
+            if motion is not None else None
+        self.score_head = ScoreHead(width, cfg.head.hidden, len(cfg.head.dimensions)) \
+            if cfg.head.enabled else None
+        self.level_ids = {d: level_token_ids(tokenizer, w, cfg.scoring.level_prefix,
+                                             rating_turns(cfg.prompt, d)[1])
+                          for d, w in self.level_words().items()}
+        for group in cfg.lora.targets:
+            self.add_lora(group)
+        self.apply_trainable()
+
+    # ---- groups -------------------------------------------------------------------------
+    def groups(self) -> dict[str, list[nn.Module]]:
+        keep = lambda *ms: [m for m in ms if m is not None]  # noqa: E731
+        return {"vision": keep(self.vision), "motion": keep(self.motion),
+                "projector": keep(self.vision_proj, self.motion_proj),
+                "language": keep(self.llm), "head": keep(self.score_head)}
+
+    def add_lora(self, group: str) -> None:
+        if group == "language":
+            self.llm = wrap_lora(self.llm, self.cfg.lora, group, causal_lm=True)
+        elif group == "vision":
+            self.vision.model = wrap_lora(self.vision.model, self.cfg.lora, group, False)
+        else:
+            raise ValueError(f"LoRA on '{group}' is not supported (vision, language)")
+
+    def apply_trainable(self) -> None:
+        flags = {g: getattr(self.cfg, f) for g, f in FLAG.items()}
+        set_trainable(self.groups(), flags, list(self.cfg.lora.targets))
+
+    def param_groups(self, lr: float, group_lr: dict[str, float] | None = None,
+                     weight_decay: float = 0.0) -> list[dict]:
+        """Optimizer parameter groups, one per module group with trainable parameters; e.g.
+        OmniVQA's lr 1e-5 with the vision tower at 2e-6: `param_groups(1e-5, {"vision": 2e-6})`."""
+        out = []
+        for name, modules in self.groups().items():
+            params = [p for m in modules for p in m.parameters() if p.requires_grad]
+            if params:
+                out.append({"name": name, "params": params, "weight_decay": weight_decay,
+                            "lr": (group_lr or {}).get(name, lr)})
+        return out
+
+    def train(self, mode: bool = True) -> "VQAModel":
+        """Frozen groups stay in eval mode while training: a frozen SlowFast must not update its
+        BatchNorm statistics, a frozen tower must not drop out."""
+        super().train(mode)
+        if mode:
+            for modules in self.groups().values():
+                for m in modules:
+                    if not any(p.requires_grad for p in m.parameters()):
+                        m.eval()
+        return self
+
+    def level_words(self) -> dict[str, list[str]]:
+        s = self.cfg.scoring
+        dims = ["overall", *s.dimensions]
+        return {d: s.dimension_levels.get(d, s.levels) for d in dict.fromkeys(dims)}
+
+    # ---- encoding -----------------------------------------------------------------------
+    @property
+    def device(self) -> torch.device:
+        return self.llm.get_input_embeddings().weight.device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.llm.get_input_embeddings().weight.dtype
+
+    def _pixels(self, frames, mean, std) -> torch.Tensor:
+        x = torch.as_tensor(frames).to(self.device).permute(0, 3, 1, 2).float() / 255.0
+        m = torch.tensor(mean, device=x.device).view(1, 3, 1, 1)
+        s = torch.tensor(std, device=x.device).view(1, 3, 1, 1)
+        return (x - m) / s
+
+    def encode_keyframes(self, frames) -> torch.Tensor:
+        """uint8 (K, H, W, 3) → LLM-width tokens (K, n, D)."""
+        px = self._pixels(frames, self.cfg.vision.mean, self.cfg.vision.std)
+        return self.vision_proj(self.vision(px.to(self.dtype)))
+
+    def encode_motion(self, frames) -> torch.Tensor:
+        """uint8 (T, H, W, 3) → LLM-width tokens (T, D) or (1, D)."""
+        px = self._pixels(frames, self.cfg.motion.mean, self.cfg.motion.std)
+        sf_dtype = next(self.motion.parameters()).dtype
+        return self.motion_proj(self.motion(px.to(sf_dtype)).to(self.dtype))
+
+    def embed(self, layout: Layout, vision: torch.Tensor, motion: torch.Tensor | None
+              ) -> torch.Tensor:
+        """Text embeddings with the video tokens scattered into their slots → (L, D)."""
+        t = layout.tensors()
+        ids, kinds = t["input_ids"].to(self.device), t["kinds"].to(self.device)
+        x = self.llm.get_input_embeddings()(ids)
+        x = x.clone()
+        x[kinds == VISION] = vision.reshape(-1, x.shape[-1]).to(x.dtype)
+        if motion is not None:
+            x[kinds == MOTION] = motion.reshape(-1, x.shape[-1]).to(x.dtype)
+        return x
+
+    # ---- training -----------------------------------------------------------------------
+    def forward(self, embeds: list[torch.Tensor], labels: list[torch.Tensor],
+                scores: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Right-padded batch of embedded sequences → language loss (+ weighted L1 of the score
+        head at each sequence's last token when `scores` (B, n_dims) is given)."""
+        n = max(e.shape[0] for e in embeds)
+        x = torch.stack([F.pad(e, (0, 0, 0, n - e.shape[0])) for e in embeds])
+        y = torch.stack([F.pad(lab.to(self.device), (0, n - lab.shape[0]), value=-100)
+                         for lab in labels])
+        mask = torch.stack([torch.arange(n, device=self.device) < e.shape[0] for e in embeds])
+        out = self.llm(inputs_embeds=x, attention_mask=mask.long(), labels=y,
+                       output_hidden_states=self.score_head is not None)
+        result = {"lm_loss": out.loss, "loss": out.loss}
+        if self.score_head is not None and scores is not None:
+            last = torch.tensor([e.shape[0] - 1 for e in embeds], device=self.device)
+            h = out.hidden_states[-1][torch.arange(len(embeds)), last]
+            pred = self.score_head(h.to(next(self.score_head.parameters()).dtype))
+            target = scores.to(pred)
+            known = ~torch.isnan(target)  # a sample may lack some dimensions' scores
+            result["score_loss"] = F.l1_loss(pred[known], target[known]) if known.any() \
+                else pred.sum() * 0
+            result["loss"] = out.loss + self.cfg.head.loss_weight * result["score_loss"]
+        return result
+
+    # ---- inference, save / load (vqa.model.inference, vqa.model.checkpoint) ---------------
+    def rate(self, video, timings: dict | None = None) -> dict:
+        """Overall score in [1, 5], level and level probabilities (+ dimension scores)."""
+        from vqa.model.inference import rate
+
+        return rate(self, video, timings)
+
+    def chat(self, video, messages: list[dict], **generate) -> str:
+        from vqa.model.inference import chat
+
+        return chat(self, video, messages, **generate)
+
+    def save_pretrained(self, path) -> None:
+        from vqa.model.checkpoint import save
+
+        save(self, path)
+
+    @classmethod
+    def from_pretrained(cls, path, device: str | None = None) -> "VQAModel":
+        from vqa.model.checkpoint import load
+
+        return load(path, device)
+
+    def merge_and_unload(self) -> "VQAModel":
+        """Fold the LoRA adapters into the base weights; the model then saves without peft."""
+        if "language" in self.cfg.lora.targets:
+            self.llm = self.llm.merge_and_unload()
+        if "vision" in self.cfg.lora.targets:
+            self.vision.model = self.vision.model.merge_and_unload()
+        self.cfg.lora.targets = []
+        self.apply_trainable()
+        return self
