@@ -118,6 +118,7 @@ def to_dict(obj: Any) -> dict:
 JOB_CONFIGS = {
     "ingest": "vqa.pipelines.ingest:IngestConfig",
     "mos": "vqa.pipelines.mos:MosJobConfig",
+    "synthesize": "vqa.pipelines.synthesize:SynthesizeConfig",
     "annotate": "vqa.annotate.config:AnnotateConfig",
 }
 

@@ -68,8 +68,25 @@ def step_score(out: Path, state: dict) -> None:
     state["model"] = model
 
 
+def step_synthesize(out: Path, state: dict) -> None:
+    """In-context branch + FG benchmark: distorted clips, their specs, a few generated Q&A."""
+    syn, bench = out / "synthesize", out / "fg_benchmark"
+    common = ["--manifest", str(state["manifest"]), "--holdout-fraction", "0.25"]
+    vqa(["synthesize", *common, "--out", str(syn)])
+    vqa(["synthesize", *common, "--out", str(bench), "--benchmark", "--questions", "60"])
+    samples = [json.loads(line) for line in (syn / "samples.jsonl").read_text().splitlines()]
+    for s in samples[::13][:5]:  # a few clips, a few question forms
+        q, a = (t["value"].removeprefix("<video>\n") for t in s["conversations"])
+        console.print(f"[bold]{Path(s['video']).name}[/bold]\n  Q: {q}"
+                      f"\n  [green]A: {a}[/green]")
+    first = json.loads((bench / "benchmark.jsonl").read_text().splitlines()[0])
+    console.print(f"[bold]FG benchmark ({first['category']})[/bold] {first['question']}\n"
+                  f"  [green]answer: {first['answer']}[/green]")
+    state["incontext_samples"] = syn / "samples.jsonl"
+    state["fg_benchmark"] = bench / "benchmark.jsonl"
 
-STEPS = [step_corpus, step_ingest, step_mos, step_score]
+
+STEPS = [step_corpus, step_ingest, step_mos, step_score, step_synthesize]
 
 
 def main(argv: list[str] | None = None) -> int:

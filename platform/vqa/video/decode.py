@@ -134,3 +134,26 @@ def read_dense(path: str | os.PathLike, requests: Mapping[str, tuple[Sequence[in
         raise VideoError(path, f"decode failed ({exc})") from exc
     finally:
         container.close()
+
+
+def iter_frames(path: str | os.PathLike, threads: int = 1):
+    """Every frame at native size, one at a time (constant memory), in presentation order:
+    for stages that transform a whole clip frame by frame (synthetic distortions)."""
+    path = Path(path)
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, ValueError) as exc:
+        raise VideoError(path, f"cannot open ({exc})") from exc
+    try:
+        if not container.streams.video:
+            raise VideoError(path, "no video stream")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO" if threads != 1 else "SLICE"
+        stream.thread_count = threads
+        scaler = VideoReformatter()
+        for frame in container.decode(stream):
+            yield to_rgb(frame, scaler, frame.height, frame.width)  # as read_dense at native size
+    except av.error.FFmpegError as exc:
+        raise VideoError(path, f"decode failed ({exc})") from exc
+    finally:
+        container.close()

@@ -1,0 +1,65 @@
+"""`vqa synthesize`: the in-context branch (distorted clips + instruction samples) and the
+machine-annotated fine-grained benchmark, on Ray Data."""
+
+from __future__ import annotations
+
+import argparse
+
+from vqa.commands.common import add_runtime_flags, print_summary, run_job
+from vqa.config import load
+from vqa.pipelines.synthesize import SynthesizeConfig, run_synthesize
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "synthesize",
+        help="add local spatial/temporal distortions to clips and generate Q&A about them",
+        description="Pick sources from an ingest manifest (objective score > --min-score when "
+                    "the manifest has a score column; all sources otherwise, with a warning), "
+                    "add one local distortion per clip (blur, over/underexposure, noise, JPEG on "
+                    "1/4 of the frame at one of 9 locations, 1-3 s) or 1-3 stutter events, "
+                    "write near-lossless clips, OUT/specs.parquet and OUT/samples.jsonl "
+                    "(binary, multiple-choice, open, cloze + summary questions). With "
+                    "--benchmark, use the held-out sources instead and write OUT/benchmark.jsonl "
+                    "(single-answer multiple choice, categories S/T/ST, balanced letters).",
+    )
+    p.add_argument("--manifest", help="ingest manifest (parquet)")
+    p.add_argument("--out", help="output folder")
+    p.add_argument("--benchmark", action="store_true", default=None,
+                   help="build the FG benchmark from the held-out sources")
+    p.add_argument("--variants", help="comma list of clip variants, one clip each per source "
+                                      "(default blur,overexposure,underexposure,noise,jpeg,"
+                                      "stutter)")
+    p.add_argument("--seed", type=int, help="same seed, same clips and questions (default 0)")
+    p.add_argument("--min-score", type=float, help="objective quality threshold (default 70)")
+    p.add_argument("--score-column", help="manifest column with objective scores "
+                                          "(default objective)")
+    p.add_argument("--holdout-fraction", type=float,
+                   help="share of sources held out for the benchmark (default 0.12)")
+    p.add_argument("--max-sources", type=int, help="use at most this many sources")
+    p.add_argument("--questions", type=int, help="benchmark size (default 750)")
+    p.add_argument("--min-visibility", type=float,
+                   help="drop clips whose distortion changes pixels by less than this on "
+                        "average (0-255; default 0 keeps all)")
+    p.add_argument("--crf", type=int, help="x264 CRF of the written clips (default 0, lossless)")
+    p.add_argument("--rewrite-url", help="OpenAI-compatible endpoint: rewrite open answers "
+                                         "with an LLM (off unless given)")
+    p.add_argument("--rewrite-model", help="model name for --rewrite-url")
+    add_runtime_flags(p)
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    cfg = load(SynthesizeConfig, args.config, {
+        "manifest": args.manifest, "out": args.out, "benchmark": args.benchmark,
+        "variants": args.variants.split(",") if args.variants else None, "seed": args.seed,
+        "min_score": args.min_score, "score_column": args.score_column,
+        "holdout_fraction": args.holdout_fraction, "max_sources": args.max_sources,
+        "benchmark_questions": args.questions, "crf": args.crf,
+        "min_visibility": args.min_visibility,
+        "rewrite": True if args.rewrite_url else None, "rewrite_base_url": args.rewrite_url,
+        "rewrite_model": args.rewrite_model,
+    })
+    summary = run_job("synthesize", cfg, run_synthesize, args)
+    print_summary("synthesize", summary, args.json)
+    return 0
