@@ -119,6 +119,7 @@ JOB_CONFIGS = {
     "ingest": "vqa.pipelines.ingest:IngestConfig",
     "mos": "vqa.pipelines.mos:MosJobConfig",
     "synthesize": "vqa.pipelines.synthesize:SynthesizeConfig",
+    "annotate": "vqa.annotate.config:AnnotateConfig",
 }
 
 
