@@ -2,7 +2,7 @@
 
 raw    = PyAV decodes every frame, no colour conversion (the floor any extraction pays);
 ours   = vqa.video.sample_clip: 8 keyframes at 448² + every frame at 224², one decode pass,
-         anti-aliased (AREA) resize in libswscale;
+         anti-aliased (AREA) resize in libswscale to yuv420p, then YUV→RGB on the small frame;
 decord = the same outputs from decord readers resizing in their decoder (one reader per size).
 All single-threaded (one Ray CPU per task), interleaved, best of N. Target: ours ≤ 1.3× raw.
 

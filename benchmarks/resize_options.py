@@ -57,9 +57,9 @@ def _sws_then_cv2(frame, scaler):
 
 OPTIONS = {
     "raw decode (no conversion)": None,
-    "libswscale AREA (shipped)": _sws("AREA"),
+    "libswscale AREA straight to RGB": _sws("AREA"),
     "libswscale AREA to yuv420p (no RGB)": _sws("AREA", "yuv420p"),
-    "libswscale AREA to yuv420p, then OpenCV I420→RGB": _sws_then_cv2,
+    "libswscale AREA to yuv420p, then OpenCV I420→RGB (shipped)": _sws_then_cv2,
     "libswscale BILINEAR": _sws("BILINEAR"),
     "libswscale BICUBIC": _sws("BICUBIC"),
     "libswscale FAST_BILINEAR (aliased)": _sws("FAST_BILINEAR"),

@@ -17,6 +17,7 @@ from vqa.data.io import manifest_table, write_manifest
 from vqa.data.schemas import STATUS_ERROR, STATUS_FILTERED, STATUS_OK
 from vqa.data.sources import assign_ids, list_videos
 from vqa.errors import ConfigError, VideoError
+from vqa.pipelines.context import single_stage
 from vqa.video.probe import probe
 
 
@@ -90,17 +91,18 @@ def run_ingest(cfg: IngestConfig) -> dict:
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     if rows:
-        ds = ray.data.from_items(rows, override_num_blocks=max(1, math.ceil(len(rows) /
-                                                                         cfg.batch_size)))
-        ds = ds.map_batches(
-            probe_batch,
-            batch_format="pyarrow",
-            batch_size=cfg.batch_size,
-            num_cpus=1,
-            fn_kwargs=dict(verify=cfg.verify, min_duration=cfg.min_duration,
-                           max_duration=cfg.max_duration),
-        )
-        manifest = pa.concat_tables(ray.get(ds.to_arrow_refs()))
+        with single_stage():
+            ds = ray.data.from_items(rows, override_num_blocks=max(1, math.ceil(len(rows) /
+                                                                             cfg.batch_size)))
+            ds = ds.map_batches(
+                probe_batch,
+                batch_format="pyarrow",
+                batch_size=cfg.batch_size,
+                num_cpus=1,
+                fn_kwargs=dict(verify=cfg.verify, min_duration=cfg.min_duration,
+                               max_duration=cfg.max_duration),
+            )
+            manifest = pa.concat_tables(ray.get(ds.to_arrow_refs()))
         manifest = manifest.sort_by("video_id")
     else:
         manifest = manifest_table([])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from vqa.distort.selection import select_sources
 from vqa.distort.spatial import SPATIAL_TYPES, SpatialParams
 from vqa.distort.spec import STUTTER, Distortion, PlanParams
 from vqa.errors import ConfigError
+from vqa.pipelines.context import single_stage
 
 log = logging.getLogger("vqa.synthesize")
 
@@ -138,11 +138,13 @@ def run_synthesize(cfg: SynthesizeConfig) -> dict:
     for w in warnings:
         log.warning(w)
     if sources.num_rows:
-        ds = ray.data.from_arrow(sources).repartition(
-            max(1, math.ceil(sources.num_rows / cfg.batch_size)))
-        ds = ds.map_batches(synthesize_batch, batch_format="pyarrow", batch_size=cfg.batch_size,
-                            num_cpus=1, fn_kwargs={"cfg": cfg})
-        specs = pa.concat_tables(ray.get(ds.to_arrow_refs())).cast(SPEC_SCHEMA)
+        blocks = [sources.slice(i, cfg.batch_size)  # one block per task, no shuffle stage
+                  for i in range(0, sources.num_rows, cfg.batch_size)]
+        with single_stage():
+            ds = ray.data.from_arrow(blocks)
+            ds = ds.map_batches(synthesize_batch, batch_format="pyarrow",
+                                batch_size=cfg.batch_size, num_cpus=1, fn_kwargs={"cfg": cfg})
+            specs = pa.concat_tables(ray.get(ds.to_arrow_refs())).cast(SPEC_SCHEMA)
         specs = specs.sort_by([("clip_id", "ascending"), ("start", "ascending")])
     else:
         specs = SPEC_SCHEMA.empty_table()
