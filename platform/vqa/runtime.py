@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 
+from vqa.errors import ConfigError
+
 
 def init_ray(address: str | None = None, num_cpus: int | None = None, verbose: bool = False,
              object_store_memory: int | None = None):
@@ -26,7 +28,8 @@ def init_ray(address: str | None = None, num_cpus: int | None = None, verbose: b
     )
     if address:
         if num_cpus is not None:
-            raise ValueError("--num-cpus sizes an embedded cluster; it cannot apply to --address")
+            raise ConfigError("--num-cpus sizes an embedded cluster; it cannot apply to "
+                              f"--address / RAY_ADDRESS ({address})")
         ray.init(address=address, **kwargs)
     else:
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")

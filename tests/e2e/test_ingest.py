@@ -108,3 +108,29 @@ def test_help_explains_options():
     res = subprocess.run([sys.executable, str(ROOT / "jobs/ingest.py"), "--help"],
                          capture_output=True, text=True, check=True)
     assert "--max-duration" in res.stdout
+
+
+def test_job_joins_running_cluster_via_ray_address(pool, tmp_path, ray_local, mlflow_uri):
+    """`jobs/ingest.py` in another process joins this session's cluster instead of starting
+    one, as it does inside `ray job submit` (where RAY_ADDRESS is set)."""
+    import json
+    import os
+
+    import ray
+
+    root, _ = pool
+    address = ray.get_runtime_context().gcs_address
+    env = {**os.environ, "RAY_ADDRESS": address, "MLFLOW_TRACKING_URI": mlflow_uri}
+    res = subprocess.run([sys.executable, str(ROOT / "jobs/ingest.py"), str(root), "--out",
+                          str(tmp_path / "joined"), "--json"], env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    summary = json.loads(res.stdout[res.stdout.index("{"):])
+    assert summary["ray_cluster"] == address
+    assert read_manifest(tmp_path / "joined" / "manifest.parquet", status=None).num_rows == \
+        summary["videos"] > 0
+    bad = subprocess.run([sys.executable, "-m", "vqa.cli", "ingest", str(root), "--out",
+                          str(tmp_path / "x"), "--num-cpus", "2"], env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert bad.returncode == 2 and "--num-cpus sizes an embedded cluster" in bad.stderr
+    assert "Traceback" not in bad.stderr

@@ -31,12 +31,13 @@ def run_job(kind: str, cfg: Any, fn: Callable[[Any], dict], args: argparse.Names
     numeric results as metrics and the whole summary as an artifact."""
     import mlflow
 
-    init_ray(args.address, args.num_cpus, args.verbose)
-    with job_run(kind, to_dict(cfg)) as run:
+    ctx = init_ray(args.address, args.num_cpus, args.verbose)
+    with job_run(kind, to_dict(cfg), tags={"ray.cluster": ctx.gcs_address}) as run:
         summary = fn(cfg)
         log_metrics({k: v for k, v in summary.items() if isinstance(v, (int, float))})
         mlflow.log_dict(summary, "summary.json")
         summary["mlflow_run_id"] = run.info.run_id
+        summary["ray_cluster"] = ctx.gcs_address
     return summary
 
 
