@@ -27,7 +27,8 @@ def test_spatial_timing_integer_and_inside_the_clip(seconds):
         (s,) = plan_clip("noise", 160, 120, seconds * 10, fps, np.random.default_rng(seed), P)
         assert isinstance(s.start, int) and isinstance(s.duration, int)
         assert s.duration in (1, 2, 3)  # the paper's 1–3 whole seconds
-        assert 0 <= s.start and s.start + s.duration <= seconds
+        end = s.start + s.duration  # video seconds, not wall-clock time
+        assert 0 <= s.start < end <= seconds
         assert s.level in (1, 2, 3) and s.location and s.box
 
 
