@@ -9,7 +9,7 @@ from vqa.errors import ConfigError
 
 
 def init_ray(address: str | None = None, num_cpus: int | None = None, verbose: bool = False,
-             object_store_memory: int | None = None):
+             object_store_memory: int | None = None, worker_output: bool = False):
     """Join `address` / `RAY_ADDRESS` when given, else start an embedded local cluster.
 
     Logs stay quiet (warnings only, no worker stdout) unless `verbose`; Ray Data's progress bars
@@ -23,7 +23,7 @@ def init_ray(address: str | None = None, num_cpus: int | None = None, verbose: b
     address = address or os.environ.get("RAY_ADDRESS") or None
     kwargs = dict(
         logging_level=logging.INFO if verbose else logging.WARNING,
-        log_to_driver=verbose,
+        log_to_driver=verbose or worker_output,
         configure_logging=True,
     )
     if address:

@@ -26,12 +26,14 @@ def add_runtime_flags(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--json", action="store_true", help="print the summary as JSON")
 
 
-def run_job(kind: str, cfg: Any, fn: Callable[[Any], dict], args: argparse.Namespace) -> dict:
+def run_job(kind: str, cfg: Any, fn: Callable[[Any], dict], args: argparse.Namespace,
+            worker_output: bool = False) -> dict:
     """Start/join Ray, open an MLflow run with the resolved config, run `fn(cfg)`, log its
-    numeric results as metrics and the whole summary as an artifact."""
+    numeric results as metrics and the whole summary as an artifact. `worker_output` shows the
+    workers' prints (training progress) without Ray's INFO logs."""
     import mlflow
 
-    ctx = init_ray(args.address, args.num_cpus, args.verbose)
+    ctx = init_ray(args.address, args.num_cpus, args.verbose, worker_output=worker_output)
     with job_run(kind, to_dict(cfg), tags={"ray.cluster": ctx.gcs_address}) as run:
         summary = fn(cfg)
         log_metrics({k: v for k, v in summary.items() if isinstance(v, (int, float))})

@@ -1,0 +1,145 @@
+"""`vqa train`: the driver around one Ray Train V2 `TorchTrainer` that runs every stage of the
+strategy in order; MLflow gets a parent run for the job and a child run per stage; the final
+model is logged (and registered) so that `vqa score --model models:/NAME/VERSION` loads it."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from pathlib import Path
+
+from vqa.config import to_dict
+from vqa.errors import ConfigError
+from vqa.train.config import TrainConfig
+from vqa.train.data import stage_samples
+from vqa.train.model_config import resolve_model
+from vqa.train.optim import stage_steps
+from vqa.train.state import MODEL_DIR, TrainState, check_compatible, latest_checkpoint
+
+log = logging.getLogger("vqa.train")
+
+
+def prepare(cfg: TrainConfig) -> dict:
+    """Everything that can fail on the user's input, checked before Ray starts."""
+    model_cfg, init_from = resolve_model(cfg.model)
+    stages = [stage_samples(cfg, s) for s in cfg.stages]
+    storage = Path(cfg.storage_path or Path(cfg.out) / "ray").resolve()
+    previous = latest_checkpoint(storage / cfg.name)
+    if previous is not None:
+        check_compatible(TrainState.read(previous).model_config, to_dict(model_cfg),
+                         f"checkpoint {previous}")
+    return {"model_cfg": model_cfg, "init_from": init_from, "stages": stages,
+            "storage": storage, "resume_from": previous}
+
+
+def stage_datasets(cfg: TrainConfig, prep: dict) -> tuple[dict, list[int], dict]:
+    """Ray datasets, one per stage: frame-shard rows (workers never decode) or sample rows."""
+    import ray.data
+
+    datasets, sizes, counts = {}, [], {}
+    for i, (stage, (table, c)) in enumerate(zip(cfg.stages, prep["stages"])):
+        if cfg.frames.root:
+            from vqa.pipelines.frames import ensure_frames, training_dataset
+
+            key = ensure_frames(table, prep["model_cfg"], cfg.frames.root, cfg.frames.build)
+            ds, dropped = training_dataset(table, cfg.frames.root, key)
+            c = {**c, "no_frames": dropped}
+            n = table.num_rows - dropped
+            if n == 0:
+                raise ConfigError(f"stages.{stage.name}: no sample has decodable frames")
+        else:
+            ds, n = ray.data.from_arrow(table), table.num_rows
+        datasets[f"stage{i}"] = ds.random_shuffle(seed=cfg.seed + i)
+        sizes.append(n)
+        counts.update({f"{stage.name}.{k}": v for k, v in c.items()})
+    return datasets, sizes, counts
+
+
+def _stage_runs(cfg: TrainConfig, parent) -> list[str]:
+    from mlflow import MlflowClient
+
+    from vqa.tracking import tracking_uri
+
+    client = MlflowClient(tracking_uri())
+    ids = []
+    for i, stage in enumerate(cfg.stages):
+        run = client.create_run(parent.info.experiment_id, run_name=f"{cfg.name}/{stage.name}",
+                                tags={"mlflow.parentRunId": parent.info.run_id,
+                                      "vqa.stage": stage.name, "vqa.stage_index": str(i)})
+        client.log_batch(run.info.run_id, params=_stage_params(stage))
+        ids.append(run.info.run_id)
+    return ids
+
+
+def _stage_params(stage):
+    from mlflow.entities import Param
+
+    from vqa.tracking import _flatten
+
+    flat = _flatten(to_dict(stage))
+    return [Param(k, str(v)[:6000]) for k, v in flat.items()]
+
+
+def trainer_for(cfg: TrainConfig, job: dict, datasets: dict, storage: Path):
+    import ray.train
+    from ray.train.torch import TorchConfig, TorchTrainer
+
+    from vqa.train.loop import train_worker
+
+    use_gpu = cfg.scaling.gpus_per_worker > 0
+    res = {"CPU": cfg.scaling.cpus_per_worker}
+    if use_gpu:
+        res["GPU"] = cfg.scaling.gpus_per_worker
+    return TorchTrainer(
+        train_worker, train_loop_config=job,
+        scaling_config=ray.train.ScalingConfig(num_workers=cfg.scaling.workers, use_gpu=use_gpu,
+                                               resources_per_worker=res),
+        run_config=ray.train.RunConfig(
+            name=cfg.name, storage_path=str(storage),
+            failure_config=ray.train.FailureConfig(max_failures=cfg.max_failures),
+            checkpoint_config=ray.train.CheckpointConfig(num_to_keep=cfg.checkpoint.keep)),
+        torch_config=TorchConfig(backend="nccl" if use_gpu else "gloo"),
+        datasets=datasets)
+
+
+def run_train(cfg: TrainConfig, prep: dict | None = None) -> dict:
+    """Train every stage; write OUT/model (save_pretrained) and log + register it."""
+    import mlflow
+
+    from vqa.model.registry import log_model
+    from vqa.tracking import tracking_uri
+
+    start = time.perf_counter()
+    prep = prep or prepare(cfg)
+    datasets, sizes, counts = stage_datasets(cfg, prep)
+    parent = mlflow.active_run()
+    runs = _stage_runs(cfg, parent) if parent is not None else []
+    job = {"cfg": cfg, "model_cfg": prep["model_cfg"], "stage_sizes": sizes,
+           "stage_runs": runs, "tracking_uri": tracking_uri(), "init_from": prep["init_from"]}
+    result = trainer_for(cfg, job, datasets, prep["storage"]).fit()
+    from mlflow import MlflowClient
+
+    for rid in runs:
+        MlflowClient(tracking_uri()).set_terminated(rid, "FINISHED")
+    with result.checkpoint.as_directory() as d:
+        state = TrainState.read(Path(d))
+        out = Path(cfg.out) / MODEL_DIR
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(Path(d) / MODEL_DIR, out)
+    summary = {"name": cfg.name, "strategy": cfg.strategy or "-",
+               "stages": ", ".join(state.stages_done), "global_steps": state.global_step,
+               "samples_seen": state.samples_seen, "resumes": state.resumes,
+               "resumed_from": str(prep["resume_from"] or "-"),
+               "workers": cfg.scaling.workers, "zero_stage": cfg.deepspeed.zero_stage,
+               **{f"samples.{s.name}": n for s, n in zip(cfg.stages, sizes)}, **counts,
+               "planned_steps": sum(planned_steps(cfg, sizes)),
+               "final_loss": result.metrics.get("loss"), "model": str(out)}
+    if parent is not None:
+        summary["model_uri"] = log_model(out, cfg.register_as)
+    summary["elapsed_s"] = round(time.perf_counter() - start, 1)
+    return summary
+
+
+def planned_steps(cfg: TrainConfig, sizes: list[int]) -> list[int]:
+    return [stage_steps(s.optim, n, cfg.scaling.workers)[0] for s, n in zip(cfg.stages, sizes)]

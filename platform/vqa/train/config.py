@@ -1,0 +1,155 @@
+"""The training job's one YAML, validated into dataclasses before Ray starts.
+
+A strategy is data, not a code path: `stages` is an ordered list, each stage naming its datasets
+and its optimisation. OmniVQA's direct / mix / complementary (both orders) are stage lists in
+`configs/local-*.yaml`; a later stage starts from the previous stage's weights."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from vqa.data import TASKS
+from vqa.errors import ConfigError
+from vqa.model.lora import GROUPS
+
+
+@dataclass
+class ModelSpec:
+    preset: str = "tiny"
+    overrides: dict[str, Any] = field(default_factory=dict)  # VQAConfig keys, e.g. lora: {r: 8}
+    init_from: str | None = None  # a saved folder or models:/NAME/VERSION to start from
+    seed: int = 0  # random init of a preset
+
+
+@dataclass
+class DatasetSpec:
+    path: str  # instruction samples (JSONL / parquet), as `vqa.data.read_samples` reads them
+    tasks: list[str] = field(default_factory=list)  # keep only these tasks (empty: all)
+    max_samples: int | None = None
+
+
+@dataclass
+class OptimConfig:
+    lr: float = 1e-5  # OmniVQA Table 5
+    group_lr: dict[str, float] = field(default_factory=dict)  # e.g. {vision: 2.0e-6}
+    weight_decay: float = 0.0
+    warmup_ratio: float = 0.03
+    scheduler: Literal["cosine", "linear", "constant"] = "cosine"
+    epochs: float = 1.0
+    max_steps: int | None = None  # optimizer steps; wins over epochs
+    batch_size: int = 1  # samples per worker per micro-batch
+    grad_accum: int = 1
+    max_grad_norm: float = 1.0
+    betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
+    precision: Literal["fp32", "bf16", "fp16"] = "bf16"
+
+    def validate(self) -> None:
+        if self.lr <= 0 or any(v <= 0 for v in self.group_lr.values()):
+            raise ConfigError("optim: lr and group_lr values must be > 0")
+        bad = set(self.group_lr) - set(GROUPS)
+        if bad:
+            raise ConfigError(f"optim.group_lr: unknown groups {sorted(bad)}; known {GROUPS}")
+        if not 0 <= self.warmup_ratio < 1:
+            raise ConfigError(f"optim.warmup_ratio must be in [0, 1), got {self.warmup_ratio}")
+        if self.batch_size < 1 or self.grad_accum < 1:
+            raise ConfigError("optim: batch_size and grad_accum must be >= 1")
+        if self.max_steps is None and self.epochs <= 0:
+            raise ConfigError("optim: set epochs > 0 or max_steps")
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ConfigError("optim.max_steps must be >= 1")
+
+
+@dataclass
+class StageConfig:
+    name: str
+    datasets: list[str]
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    trainable: dict[str, bool] = field(default_factory=dict)  # per-stage group flags override
+
+
+@dataclass
+class DeepSpeedConfig:
+    zero_stage: Literal[0, 1, 2, 3] = 2
+    offload_optimizer: bool = False
+    offload_params: bool = False  # ZeRO-3 only
+    extra: dict[str, Any] = field(default_factory=dict)  # merged into the generated config
+
+    def validate(self) -> None:
+        if self.offload_params and self.zero_stage != 3:
+            raise ConfigError("deepspeed.offload_params needs zero_stage 3")
+        if self.offload_optimizer and self.zero_stage == 0:
+            raise ConfigError("deepspeed.offload_optimizer needs zero_stage >= 1")
+
+
+@dataclass
+class CheckpointConfig:
+    every_steps: int | None = 50  # plus one at every stage end
+    keep: int = 2
+
+
+@dataclass
+class ScalingConfig:
+    workers: int = 2
+    gpus_per_worker: float = 0.0  # > 0: use GPUs (NCCL), else CPU workers (gloo)
+    cpus_per_worker: float = 1.0
+
+
+@dataclass
+class FramesSpec:
+    """Pre-decoded frame shards (`vqa frames`): workers never decode. `root: null` decodes each
+    clip in the worker (fine for small runs)."""
+
+    root: str | None = None
+    build: bool = True  # decode what the shards lack before training (a Ray Data step)
+
+
+@dataclass
+class TrainConfig:
+    name: str  # fixed run name: the same name and storage resume the same run
+    datasets: dict[str, DatasetSpec]
+    stages: list[StageConfig]
+    model: ModelSpec = field(default_factory=ModelSpec)
+    strategy: str = ""  # a label for the stage list (direct | mix | complementary …)
+    out: str = "train_out"  # final model folder + summary
+    storage_path: str | None = None  # Ray Train storage; default OUT/ray
+    deepspeed: DeepSpeedConfig = field(default_factory=DeepSpeedConfig)
+    checkpoint: CheckpointConfig = field(default_factory=CheckpointConfig)
+    scaling: ScalingConfig = field(default_factory=ScalingConfig)
+    frames: FramesSpec = field(default_factory=FramesSpec)
+    seed: int = 0
+    max_failures: int = 1  # Ray Train FailureConfig: restarts from the latest checkpoint
+    log_every: int = 5  # steps between metric reports / progress lines
+    register_as: str | None = None  # MLflow registered model name (None: log, not register)
+
+    def validate(self) -> None:
+        if not self.stages:
+            raise ConfigError("stages: a training job needs at least one stage")
+        names = [s.name for s in self.stages]
+        if len(set(names)) != len(names):
+            raise ConfigError(f"stages: names must be unique, got {names}")
+        for s in self.stages:
+            if not s.datasets:
+                raise ConfigError(f"stages.{s.name}.datasets: empty")
+            missing = [d for d in s.datasets if d not in self.datasets]
+            if missing:
+                raise ConfigError(f"stages.{s.name}.datasets: unknown {missing}; defined "
+                                  f"datasets: {sorted(self.datasets)}")
+            bad = set(s.trainable) - set(GROUPS)
+            if bad:
+                raise ConfigError(f"stages.{s.name}.trainable: unknown groups {sorted(bad)}; "
+                                  f"known {GROUPS}")
+        for name, d in self.datasets.items():
+            bad = set(d.tasks) - set(TASKS)
+            if bad:
+                raise ConfigError(f"datasets.{name}.tasks: unknown {sorted(bad)}; known {TASKS}")
+        if self.scaling.workers < 1:
+            raise ConfigError("scaling.workers must be >= 1")
+        if self.checkpoint.every_steps is not None and self.checkpoint.every_steps < 1:
+            raise ConfigError("checkpoint.every_steps must be >= 1 (or null)")
+        if self.checkpoint.keep < 1:
+            raise ConfigError("checkpoint.keep must be >= 1")
+        if self.log_every < 1:
+            raise ConfigError("log_every must be >= 1")
+        if "/" in self.name or not self.name:
+            raise ConfigError(f"name: {self.name!r} must be a non-empty name without '/'")

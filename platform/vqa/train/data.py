@@ -1,0 +1,106 @@
+"""What a stage trains on: its datasets read, filtered and checked in the driver (before Ray
+starts a worker), then streamed in the worker as micro-batches of decodable samples.
+
+A sample whose video is missing or broken is skipped and counted, never a crash mid-epoch; a
+stage with no usable sample fails up front with the reason."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from vqa.data import read_samples
+from vqa.errors import ConfigError, VideoError
+from vqa.train.config import DatasetSpec, StageConfig, TrainConfig
+
+SKIPPABLE = (VideoError, FileNotFoundError, OSError, ValueError)
+
+
+def _resolve(video: str, base: Path) -> str:
+    """Relative clip paths are relative to the samples file (else to the working directory)."""
+    p = Path(video)
+    if p.is_absolute() or "://" in video:
+        return video
+    near = base / p
+    return str(near.resolve() if near.exists() else p.resolve())
+
+
+def read_dataset(name: str, spec: DatasetSpec) -> pa.Table:
+    path = Path(spec.path)
+    if not path.exists():
+        raise ConfigError(f"datasets.{name}.path: {path} does not exist")
+    table = read_samples(path)
+    if spec.tasks:
+        table = table.filter(pc.is_in(table.column("task"), pa.array(spec.tasks)))
+    if spec.max_samples is not None:
+        table = table.slice(0, spec.max_samples)
+    base = path.parent if path.is_file() else path
+    videos = [_resolve(v, base) for v in table.column("video").to_pylist()]
+    return table.set_column(table.schema.get_field_index("video"), "video", pa.array(videos))
+
+
+def stage_samples(cfg: TrainConfig, stage: StageConfig) -> tuple[pa.Table, dict]:
+    """The stage's samples (its datasets concatenated) and counts; missing clips dropped and
+    counted here, so that the workers see only samples that can be opened."""
+    tables = [read_dataset(n, cfg.datasets[n]) for n in stage.datasets]
+    table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+    exists = [("://" in v) or os.path.exists(v) for v in table.column("video").to_pylist()]
+    kept = table.filter(pa.array(exists))
+    counts = {"samples": table.num_rows, "missing_video": table.num_rows - kept.num_rows}
+    if kept.num_rows == 0:
+        why = (f"all {table.num_rows} samples name videos that do not exist (first: "
+               f"{table.column('video')[0].as_py()})") if table.num_rows else \
+            "the datasets hold no sample (check the paths and `tasks` filters)"
+        raise ConfigError(f"stages.{stage.name}: no usable sample: {why}")
+    return kept, counts
+
+
+def to_sample(row: dict) -> dict:
+    """A dataset row (samples table or frame-shard join) → the sample dict `prepare_sample` takes."""
+    convs = row["conversations"]
+    if isinstance(convs, str):
+        convs = json.loads(convs)
+    scores = row.get("scores")
+    if isinstance(scores, str):
+        scores = json.loads(scores)
+    return {"id": row.get("id"), "video": row["video"], "conversations": convs,
+            "task": row.get("task"), "mos": row.get("mos"), "scores": scores}
+
+
+def usable_rows(rows: Iterator[dict], frames_of: Callable[[dict], dict], skipped: dict,
+                patience: int) -> Iterator[tuple[dict, dict]]:
+    """(sample, frames) for each row whose frames load; a failing row is counted in
+    `skipped[reason]` and the next one taken instead (so every worker's micro-batch stays full
+    and DeepSpeed's collectives stay in step). `patience` bad rows in a row is an error."""
+    bad_run = 0
+    for row in rows:
+        try:
+            frames = frames_of(row)
+        except SKIPPABLE as exc:
+            kind = type(exc).__name__
+            skipped[kind] = skipped.get(kind, 0) + 1
+            bad_run += 1
+            if bad_run >= patience:
+                raise RuntimeError(f"{bad_run} samples in a row failed to load; last: "
+                                   f"{row.get('video')}: {exc}") from exc
+            continue
+        bad_run = 0
+        yield to_sample(row), frames
+
+
+def endless(iter_epoch: Callable[[int], Iterator[dict]]) -> Iterator[dict]:
+    """Rows epoch after epoch (epoch number → that epoch's rows)."""
+    epoch = 0
+    while True:
+        empty = True
+        for row in iter_epoch(epoch):
+            empty = False
+            yield row
+        if empty:
+            raise RuntimeError("this worker's data shard is empty")
+        epoch += 1

@@ -1,0 +1,233 @@
+"""The training recipe, run by every Ray Train worker (torchtune style: setup, load_checkpoint,
+train, save_checkpoint). Stages run in order inside one Ray Train run, so a crash anywhere —
+mid-stage of a complementary run included — resumes from the latest checkpoint: the step count
+continues and no finished stage is repeated."""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from vqa.model.batch import loss_on, prepare_sample
+from vqa.model.lora import FLAG
+from vqa.train.config import StageConfig, TrainConfig
+from vqa.train.data import endless, usable_rows
+from vqa.train.optim import deepspeed_config, optimizer_for, scheduler_for, stage_steps
+from vqa.train.state import DS_DIR, DS_TAG, MODEL_DIR, TrainState
+
+
+def train_worker(job: dict) -> None:
+    """Ray Train's `train_loop_per_worker`; `job` is built by `vqa.pipelines.train`."""
+    Recipe(job).run()
+
+
+class Recipe:
+    def __init__(self, job: dict):
+        self.cfg: TrainConfig = job["cfg"]
+        self.model_cfg = job["model_cfg"]
+        self.stage_sizes: list[int] = job["stage_sizes"]
+        self.runs: list[str | None] = job.get("stage_runs") or [None] * len(self.cfg.stages)
+        self.tracking_uri: str | None = job.get("tracking_uri")
+        self.init_from: str | None = job.get("init_from")
+
+    # ---- setup ----------------------------------------------------------------------------
+    def setup(self) -> None:
+        import deepspeed
+        import ray.train
+        import ray.train.torch
+
+        ctx = ray.train.get_context()
+        self.rank, self.world = ctx.get_world_rank(), ctx.get_world_size()
+        self.device = ray.train.torch.get_device()
+        deepspeed.init_distributed(dist_backend=None, auto_mpi_discovery=False)
+        self.mlflow = None
+        if self.rank == 0 and self.tracking_uri and any(self.runs):
+            from mlflow import MlflowClient
+
+            self.mlflow = MlflowClient(self.tracking_uri)
+
+    def load_checkpoint(self) -> tuple[TrainState, Path | None]:
+        import ray.train
+
+        ckpt = ray.train.get_checkpoint()
+        if ckpt is None:
+            return TrainState(model_config=self.model_cfg_dict()), None
+        local = Path(tempfile.mkdtemp(prefix="vqa-resume-"))
+        with ckpt.as_directory() as d:
+            shutil.copytree(d, local, dirs_exist_ok=True)
+        state = TrainState.read(local)
+        state.resumes += 1
+        self.log(f"resuming at stage {state.stage} step {state.stage_step} "
+                 f"(global step {state.global_step}) from {ckpt.path}")
+        return state, local
+
+    def model_cfg_dict(self) -> dict:
+        from vqa.config import to_dict
+
+        return to_dict(self.model_cfg)
+
+    def build_model(self, state: TrainState, resume_dir: Path | None):
+        from vqa.model.presets import build_model
+        from vqa.model.vqa_model import VQAModel
+
+        torch.manual_seed(self.cfg.model.seed)  # the same init on every rank
+        if resume_dir is not None and (resume_dir / MODEL_DIR).exists() and state.stage_step == 0:
+            return VQAModel.from_pretrained(resume_dir / MODEL_DIR)  # a stage boundary
+        if resume_dir is None and self.init_from:
+            return VQAModel.from_pretrained(self.init_from)
+        return build_model(self.model_cfg)  # fresh, or mid-stage: DeepSpeed restores weights
+
+    # ---- train ----------------------------------------------------------------------------
+    def run(self) -> None:
+        self.setup()
+        state, resume_dir = self.load_checkpoint()
+        model = self.build_model(state, resume_dir).to(self.device)
+        for i in range(state.stage, len(self.cfg.stages)):
+            mid = resume_dir if (i == state.stage and state.stage_step > 0) else None
+            model = self.train_stage(i, model, state, mid)
+            state.stage, state.stage_step = i + 1, 0
+            state.stages_done.append(self.cfg.stages[i].name)
+            self.save_checkpoint(None, model, state, {"stage_done": i + 1}, shards=False)
+
+    def train_stage(self, i: int, model, state: TrainState, resume_dir: Path | None):
+        import deepspeed
+        import ray.train
+
+        stage = self.cfg.stages[i]
+        self.apply_stage_flags(model, stage)
+        opt = stage.optim
+        total, _ = stage_steps(opt, self.stage_sizes[i], self.world)
+        optimizer = optimizer_for(model, opt)
+        scheduler = scheduler_for(optimizer, opt, total)
+        engine, _, _, _ = deepspeed.initialize(
+            model=model, optimizer=optimizer, lr_scheduler=scheduler,
+            config=deepspeed_config(self.cfg.deepspeed, opt, self.world),
+            dist_init_required=False)
+        if resume_dir is not None:
+            engine.load_checkpoint(str(resume_dir / DS_DIR), tag=DS_TAG,
+                                   load_optimizer_states=True, load_lr_scheduler_states=True)
+        shard = ray.train.get_dataset_shard(f"stage{i}")
+        rows = endless(lambda ep: shard.iter_rows())
+        per_step = opt.batch_size * opt.grad_accum
+        rows = itertools.islice(rows, state.stage_step * per_step, None)  # the consumed part
+        skipped: dict[str, int] = {}
+        good = usable_rows(rows, lambda r: self.frames_of(model, r), skipped,
+                           patience=max(50, 4 * per_step))
+        window = {"loss": 0.0, "lm_loss": 0.0, "score_loss": 0.0, "n": 0, "tokens": 0,
+                  "samples": 0}
+        t_window = t_stage = time.perf_counter()
+        start_step = state.stage_step
+        model.train()
+        while state.stage_step < total:
+            for _ in range(opt.grad_accum):
+                batch = [next(good) for _ in range(opt.batch_size)]
+                prepared = [prepare_sample(model, s, video=f) for s, f in batch]
+                out = loss_on(model, prepared)
+                engine.backward(out["loss"])
+                engine.step()
+                window["n"] += 1
+                window["samples"] += len(batch)
+                window["tokens"] += sum(p["embeds"].shape[0] for p in prepared)
+                for k in ("loss", "lm_loss", "score_loss"):
+                    window[k] += float(out[k]) if k in out else 0.0
+            state.stage_step += 1
+            state.global_step += 1
+            state.samples_seen += per_step * self.world
+            last = state.stage_step == total
+            every = self.cfg.checkpoint.every_steps
+            if state.stage_step % self.cfg.log_every == 0 or last or \
+                    (every and state.stage_step % every == 0):
+                elapsed = time.perf_counter() - t_window
+                metrics = self.window_metrics(window, elapsed, engine, scheduler, skipped, state)
+                self.progress(stage, state, total, metrics, time.perf_counter() - t_stage,
+                              state.stage_step - start_step)
+                self.log_mlflow(i, metrics, state.global_step)
+                window = dict.fromkeys(window, 0) | {"loss": 0.0, "lm_loss": 0.0,
+                                                     "score_loss": 0.0}
+                t_window = time.perf_counter()
+                if (every and state.stage_step % every == 0) and not last:
+                    self.save_checkpoint(engine, model, state, metrics, shards=True)
+                else:
+                    ray.train.report(metrics)
+        model = engine.module
+        del engine, optimizer, scheduler
+        gc.collect()
+        return model
+
+    def frames_of(self, model, row: dict) -> dict:
+        """Pre-decoded frame shard columns when the row has them, else decode the clip here."""
+        if row.get("keyframes") is not None:
+            from vqa.data.frame_store import decode_row
+
+            return decode_row(row)
+        if row.get("status") not in (None, "ok"):
+            raise ValueError(f"{row['video']}: {row.get('error') or 'no frames'}")
+        from vqa.model.inference import sample_video
+
+        return sample_video(model, row["video"])
+
+    def apply_stage_flags(self, model, stage: StageConfig) -> None:
+        for group, on in stage.trainable.items():
+            setattr(model.cfg, FLAG[group], on)
+        model.apply_trainable()
+
+    # ---- reporting ------------------------------------------------------------------------
+    def window_metrics(self, w, elapsed, engine, scheduler, skipped, state) -> dict:
+        n = max(1, w["n"])
+        m = {"loss": w["loss"] / n, "lm_loss": w["lm_loss"] / n,
+             "samples_per_s": w["samples"] * self.world / max(elapsed, 1e-9),
+             "tokens_per_s": w["tokens"] * self.world / max(elapsed, 1e-9),
+             "lr": scheduler.get_last_lr()[0], "stage": state.stage,
+             "stage_step": state.stage_step, "global_step": state.global_step,
+             "skipped": sum(skipped.values())}
+        if w["score_loss"]:
+            m["score_loss"] = w["score_loss"] / n
+        norm = engine.get_global_grad_norm()
+        if norm is not None:
+            m["grad_norm"] = float(norm)
+        for g, lr in zip(engine.optimizer.param_groups, scheduler.get_last_lr()):
+            m[f"lr/{g.get('name', 'group')}"] = lr
+        return m
+
+    def progress(self, stage, state, total, m, elapsed, done_here) -> None:
+        eta = elapsed / max(1, done_here) * (total - state.stage_step)
+        self.log(f"[{stage.name}] step {state.stage_step}/{total} loss {m['loss']:.4f} "
+                 f"{m['samples_per_s']:.1f} samples/s ETA {eta:.0f}s"
+                 + (f" skipped {m['skipped']}" if m["skipped"] else ""))
+
+    def log(self, text: str) -> None:
+        if self.rank == 0:
+            print(f"vqa train: {text}", flush=True)
+
+    def log_mlflow(self, i: int, metrics: dict, step: int) -> None:
+        if self.mlflow is None or not self.runs[i]:
+            return
+        from mlflow.entities import Metric
+
+        now = int(time.time() * 1000)
+        self.mlflow.log_batch(self.runs[i], metrics=[
+            Metric(k.replace("/", "."), float(v), now, step) for k, v in metrics.items()])
+
+    def save_checkpoint(self, engine, model, state: TrainState, metrics: dict,
+                        shards: bool) -> None:
+        """Every rank writes its DeepSpeed shards (when `shards`), rank 0 the state and the
+        `save_pretrained` folder; Ray Train merges the ranks' folders into one checkpoint."""
+        import ray.train
+        from ray.train import Checkpoint
+
+        with tempfile.TemporaryDirectory(prefix="vqa-ckpt-") as tmp:
+            tmp = Path(tmp)
+            if shards:
+                engine.save_checkpoint(str(tmp / DS_DIR), tag=DS_TAG)
+            if self.rank == 0:
+                state.write(tmp)
+                (engine.module if engine is not None else model).save_pretrained(tmp / MODEL_DIR)
+            wrote = self.rank == 0 or shards
+            ray.train.report(metrics, checkpoint=Checkpoint.from_directory(str(tmp))
+                             if wrote else None)
