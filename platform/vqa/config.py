@@ -120,6 +120,7 @@ JOB_CONFIGS = {
     "mos": "vqa.pipelines.mos:MosJobConfig",
     "synthesize": "vqa.pipelines.synthesize:SynthesizeConfig",
     "annotate": "vqa.annotate.config:AnnotateConfig",
+    "frames": "vqa.pipelines.frames:FramesJobConfig",
 }
 
 

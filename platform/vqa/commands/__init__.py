@@ -3,4 +3,4 @@
 Add a command by adding its module name here.
 """
 
-COMMANDS = ("corpus", "ingest", "model", "mos", "score", "synthesize", "annotate")
+COMMANDS = ("corpus", "ingest", "frames", "model", "mos", "score", "synthesize", "annotate")

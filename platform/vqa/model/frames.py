@@ -10,7 +10,10 @@ import hashlib
 import json
 import os
 
-from vqa.config import to_dict
+from typing import Any
+
+from vqa.config import from_dict, to_dict
+from vqa.errors import ConfigError
 from vqa.model.config import VQAConfig
 from vqa.video import KeyframeSpec, MotionSpec, Sampled, sample_clip
 
@@ -33,3 +36,29 @@ def sample_frames(cfg: VQAConfig, path: str | os.PathLike) -> dict[str, Sampled]
     mo = MotionSpec(size=f.motion_size, multiple_of=f.motion_multiple_of,
                     min_frames=f.motion_min_frames) if cfg.motion.enabled else None
     return sample_clip(os.fspath(path), keyframes=kf, motion=mo)
+
+
+def model_config(preset: str | None = None, model: str | os.PathLike | None = None,
+                 overrides: dict[str, Any] | None = None) -> VQAConfig:
+    """A preset name or a saved model folder's config.yaml (no weights loaded), then dotted
+    overrides (`{"frames.keyframe_size": 64, "motion.enabled": False}`), type-checked."""
+    from vqa.model.checkpoint import load_config
+    from vqa.model.presets import preset_config
+
+    if (preset is None) == (model is None):
+        raise ConfigError("give exactly one of a model preset and a saved model folder")
+    cfg = preset_config(preset) if preset is not None else load_config(model)
+    if not overrides:
+        return cfg
+    data = to_dict(cfg)
+    for dotted, value in overrides.items():
+        *parents, leaf = str(dotted).split(".")
+        node = data
+        for name in parents:
+            if not isinstance(node.get(name), dict):
+                raise ConfigError(f"override '{dotted}': '{name}' is not a config section")
+            node = node[name]
+        if leaf not in node:
+            raise ConfigError(f"override '{dotted}': unknown key '{leaf}'")
+        node[leaf] = value
+    return from_dict(VQAConfig, data, where="model config")
