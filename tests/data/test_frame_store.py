@@ -108,3 +108,16 @@ def test_join_keeps_ok_drops_and_counts_the_rest(clip_factory):
     s = sample_from_row(rows[0])
     assert s["conversations"] == conv and s["mos"] == 3.5 and s["scores"]["overall"] == 3.5
     _same(decode_row(rows[1]), sample_frames(cfg, path))
+
+
+def test_saved_folder_config_gives_the_same_key(tmp_path):
+    import yaml
+
+    from vqa.config import to_dict
+
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(to_dict(preset_config("tiny"))))
+    assert frames_key(model_config(model=tmp_path)) == frames_key(preset_config("tiny"))
+    with pytest.raises(ConfigError, match="exactly one"):
+        model_config("tiny", tmp_path)
+    with pytest.raises(ConfigError, match="not a saved VQA model"):
+        model_config(model=tmp_path / "nope")
