@@ -121,6 +121,7 @@ JOB_CONFIGS = {
     "synthesize": "vqa.pipelines.synthesize:SynthesizeConfig",
     "annotate": "vqa.annotate.config:AnnotateConfig",
     "train": "vqa.train.config:TrainConfig",
+    "frames": "vqa.pipelines.frames:FramesJobConfig",
 }
 
 

@@ -3,4 +3,5 @@
 Add a command by adding its module name here.
 """
 
-COMMANDS = ("corpus", "ingest", "model", "mos", "score", "synthesize", "annotate", "train")
+COMMANDS = ("corpus", "ingest", "frames", "model", "mos", "score", "synthesize", "annotate",
+            "train")

@@ -9,8 +9,9 @@ LLM, rating by level logits, FineVQ score head, LoRA by module group, presets, s
 """
 
 from vqa.model.config import VQAConfig
+from vqa.model.frames import frames_key, sample_frames
 from vqa.model.presets import architecture, build_model, finevq_8b, omnivqa_7b, preset_config, tiny
 from vqa.model.vqa_model import VQAModel
 
-__all__ = ["VQAConfig", "VQAModel", "architecture", "build_model", "finevq_8b", "omnivqa_7b",
-           "preset_config", "tiny"]
+__all__ = ["VQAConfig", "VQAModel", "architecture", "build_model", "finevq_8b", "frames_key",
+           "omnivqa_7b", "preset_config", "sample_frames", "tiny"]

@@ -50,6 +50,15 @@ def save(model, path) -> Path:
     return path
 
 
+def load_config(path) -> VQAConfig:
+    """The config of a saved folder alone: no weights, no tokenizer, no torch modules built."""
+    path = Path(path)
+    if not (path / CONFIG).exists():
+        raise ConfigError(f"{path}: not a saved VQA model (no {CONFIG}; make one with "
+                          f"`vqa model init` or VQAModel.save_pretrained)")
+    return from_dict(VQAConfig, yaml.safe_load((path / CONFIG).read_text()), where=str(path))
+
+
 def load(path, device: str | None = None):
     from safetensors.torch import load_model
 
@@ -60,7 +69,7 @@ def load(path, device: str | None = None):
     if not (path / CONFIG).exists() or not (path / WEIGHTS).exists():
         raise ConfigError(f"{path}: not a saved VQA model (needs {CONFIG} and {WEIGHTS}; "
                           f"make one with `vqa model init` or VQAModel.save_pretrained)")
-    cfg = from_dict(VQAConfig, yaml.safe_load((path / CONFIG).read_text()), where=str(path))
+    cfg = load_config(path)
     model = build_model(cfg, weights=False, tokenizer=load_tokenizer(str(path / "tokenizer")))
     load_model(model, str(path / WEIGHTS), device=device or "cpu")
     model.eval()  # like transformers: a loaded model starts in eval mode (BatchNorm, dropout)

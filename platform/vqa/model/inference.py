@@ -3,15 +3,15 @@ forward pass per rated dimension (level logits) or one `generate` call (chat).""
 
 from __future__ import annotations
 
-import os
 import time
 from contextlib import contextmanager
 
 import torch
 
+from vqa.model.frames import sample_frames
 from vqa.model.prompting import build_layout, rating_turns
 from vqa.model.scoring import score_levels
-from vqa.video import KeyframeSpec, MotionSpec, Sampled, sample_clip
+from vqa.video import Sampled
 
 
 @contextmanager
@@ -29,11 +29,7 @@ def sample_video(model, video) -> dict[str, Sampled]:
     """A path → keyframes + motion frames as the config asks; a dict of `Sampled` passes through."""
     if isinstance(video, dict):
         return video
-    f = model.cfg.frames
-    kf = KeyframeSpec(size=f.keyframe_size, max_frames=f.max_keyframes, uniform=f.uniform)
-    mo = MotionSpec(size=f.motion_size, multiple_of=f.motion_multiple_of,
-                    min_frames=f.motion_min_frames) if model.motion is not None else None
-    return sample_clip(os.fspath(video), keyframes=kf, motion=mo)
+    return sample_frames(model.cfg, video)
 
 
 def encode_video(model, video, timings: dict | None = None, grad: bool = False) -> dict:
