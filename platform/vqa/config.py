@@ -119,6 +119,7 @@ JOB_CONFIGS = {
     "ingest": "vqa.pipelines.ingest:IngestConfig",
     "mos": "vqa.pipelines.mos:MosJobConfig",
     "synthesize": "vqa.pipelines.synthesize:SynthesizeConfig",
+    "synthesize-rating": "vqa.pipelines.synthesize:SynthesizeConfig",  # its --mode rating
     "annotate": "vqa.annotate.config:AnnotateConfig",
     "train": "vqa.train.config:TrainConfig",
     "frames": "vqa.pipelines.frames:FramesJobConfig",

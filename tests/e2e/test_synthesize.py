@@ -138,3 +138,75 @@ def test_help_and_config_errors(tmp_path, capsys):
     with pytest.raises(SystemExit) as err:
         main(["synthesize", "--manifest", "m", "--out", "o", "--variants", "blur,sharpen"])
     assert err.value.code == 2 and "unknown ['sharpen']" in capsys.readouterr().err
+
+
+def test_rating_mode_files_counts_and_broken_source(clip_factory, tmp_path, ray_local,
+                                                    mlflow_uri):
+    """--mode rating on 3 tiny real sources (one with a poor objective score: not filtered) and
+    one that breaks mid-decode: clips, specs, labels, per-split samples and summary agree."""
+    import csv
+
+    from vqa.distort.rating_label import level_words
+
+    pool = tmp_path / "rpool"
+    pool.mkdir()
+    for i in range(3):
+        src = clip_factory(f"rat{i}.mp4", width=64, height=48, frames=30, fps=10.0, seed=20 + i)
+        (pool / src.name).write_bytes(src.read_bytes())
+    assert main(["ingest", str(pool), "--out", str(tmp_path / "ring")]) == 0
+    table = read_manifest(tmp_path / "ring" / "manifest.parquet")
+    good = table.to_pylist()
+    broken = pool / "zbroken.mp4"  # sorts last; its header claims frames its payload lacks
+    data = (pool / "rat0.mp4").read_bytes()
+    broken.write_bytes(data[: len(data) // 2])
+    rows = good + [dict(good[0], video_id="zbroken", path=str(broken))]
+    manifest = tmp_path / "rating_manifest.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=table.schema).append_column(
+        "objective", pa.array([20.0, 80.0, 90.0, 80.0])), manifest)
+    out = tmp_path / "rating"
+    assert main(["synthesize", "--mode", "rating", "--manifest", str(manifest), "--out", str(out),
+                 "--clips-per-source", "6", "--max-seconds", "2", "--json"]) == 0
+    specs = pq.read_table(out / "specs.parquet").to_pylist()
+    assert len(specs) == 4 * 6
+    bad = [r for r in specs if r["status"] == "error"]
+    assert {r["source_id"] for r in bad} == {"zbroken"} and len(bad) == 6 and bad[0]["error"]
+    ok = [r for r in specs if r["status"] == "ok"]
+    assert {r["source_id"] for r in ok} == {"rat0", "rat1", "rat2"}  # rat0 scored 20: kept
+    with (out / "labels.csv").open() as f:
+        labels = list(csv.DictReader(f))
+    assert list(labels[0]) == ["video", "mos", "level", "split", "source_id", "color", "noise",
+                               "artifact", "blur", "temporal", "overall"]
+    assert len(labels) == 18
+    split_of_source = {}
+    for lab in labels:
+        assert split_of_source.setdefault(lab["source_id"], lab["split"]) == lab["split"]
+        assert lab["split"] in ("train", "val", "test")
+        info = probe(lab["video"])
+        assert (info.frames, info.width, info.height) == (20, 64, 48)  # cut to 2 s
+        sc = {d: float(lab[d]) for d in ("color", "noise", "artifact", "blur", "temporal",
+                                         "overall")}
+        assert float(lab["mos"]) == sc["overall"] and lab["level"] == level_words(sc)["overall"]
+    refs = [r for r in ok if r["degradations"] == "reference"]
+    assert len(refs) == 3 and all(r["mos"] == 100.0 for r in refs)
+    assert all(r["mos"] < 100.0 for r in ok if r["types"])
+    ref = refs[0]
+    got = read_dense(ref["video"], {"a": (np.arange(20), None)})["a"]
+    source = np.stack(list(iter_frames(ref["source_path"])))[:20]
+    assert np.abs(got.astype(int) - source).max() <= 3  # near-lossless, untouched
+    total = 0
+    for split in ("train", "val", "test"):
+        samples = read_samples(out / split / "samples.jsonl").to_pylist()
+        total += len(samples)
+        videos = {lab["video"]: lab for lab in labels if lab["split"] == split}
+        assert {s["video"] for s in samples} == set(videos)
+        assert len(samples) == 6 * len(videos)  # overall + five FineVQ dimensions
+        for s in samples:
+            assert s["task"] == "rating" and s["mos"] == float(videos[s["video"]]["mos"])
+            assert set(s["scores"]) >= {"overall", "blur"}
+            assert s["conversations"][1]["value"].startswith("The ")
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["mode"] == "rating" and summary["clips"] == 18 and summary["samples"] == total
+    assert summary["failed_sources"] == 1 and summary["failed_clips"] == 6
+    assert sum(v["clips"] for v in summary["splits"].values()) == 18
+    assert sum(summary["levels"].values()) == 18 and summary["levels"]["excellent"] >= 3
+    assert not list((out / "clips").glob(".*"))  # no H.264 temp file left behind

@@ -4,6 +4,7 @@ machine-annotated fine-grained benchmark, on Ray Data."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 from vqa.commands.common import add_runtime_flags, print_summary, run_job
 from vqa.config import load
@@ -23,6 +24,19 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "--benchmark, use the held-out sources instead and write OUT/benchmark.jsonl "
                     "(single-answer multiple choice, categories S/T/ST, balanced letters).",
     )
+    p.add_argument("--mode", choices=["incontext", "rating"],
+                   help="incontext (default): local distortions + in-context Q&A; rating: "
+                        "global degradations (blur, noise, JPEG/H.264, exposure, colour, "
+                        "stutter/judder; 0-2 per clip, severity 1-5) with a synthetic MOS, "
+                        "per-dimension scores and rating Q&A, split by source into "
+                        "OUT/{train,val,test}/samples.jsonl + OUT/labels.csv; every ok source "
+                        "is used (no score threshold)")
+    p.add_argument("--clips-per-source", type=int,
+                   help="rating mode: clips per source (default 12, 1 reference)")
+    p.add_argument("--max-seconds", type=float,
+                   help="rating mode: cut sources to this many seconds (default 4)")
+    p.add_argument("--no-dimension-questions", action="store_true", default=None,
+                   help="rating mode: only the overall rating question per clip")
     p.add_argument("--manifest", help="ingest manifest (parquet)")
     p.add_argument("--out", help="output folder")
     p.add_argument("--benchmark", action="store_true", default=None,
@@ -51,7 +65,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     cfg = load(SynthesizeConfig, args.config, {
-        "manifest": args.manifest, "out": args.out, "benchmark": args.benchmark,
+        "mode": args.mode, "manifest": args.manifest, "out": args.out,
+        "benchmark": args.benchmark,
         "variants": args.variants.split(",") if args.variants else None, "seed": args.seed,
         "min_score": args.min_score, "score_column": args.score_column,
         "holdout_fraction": args.holdout_fraction, "max_sources": args.max_sources,
@@ -60,6 +75,12 @@ def main(args: argparse.Namespace) -> int:
         "rewrite": True if args.rewrite_url else None, "rewrite_base_url": args.rewrite_url,
         "rewrite_model": args.rewrite_model,
     })
+    rating = {"clips_per_source": args.clips_per_source, "max_seconds": args.max_seconds,
+              "dimension_questions": False if args.no_dimension_questions else None}
+    rating = {k: v for k, v in rating.items() if v is not None}
+    if rating:  # merged into the config file's `rating:` section, then validated again
+        cfg = dataclasses.replace(cfg, rating=dataclasses.replace(cfg.rating, **rating))
+        cfg.validate()
     summary = run_job("synthesize", cfg, run_synthesize, args)
     print_summary("synthesize", summary, args.json)
     return 0

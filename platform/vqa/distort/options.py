@@ -44,23 +44,32 @@ def alternatives(aspect: str, specs: list[Distortion], clip_seconds: int,
         n = len(specs)
         return [count_text(c) for c in sorted({1, 2, 3, 4} - {n}, key=lambda c: abs(c - n))][:k]
     if aspect == "when" and s.spatial:
-        truth = (s.start, s.duration)
+        # A wrong time names no second of the true window [start, start + duration): "the 5th
+        # second" is not wrong for a distortion over the 5th to the 6th second, so a "No" to it
+        # would teach a lie. Nearest disjoint spans first.
+        a0, a1 = s.start, s.start + s.duration
         spans = [(a, d) for d in range(1, 4) for a in range(0, clip_seconds - d + 1)
-                 if (a, d) != truth]
-        spans.sort(key=lambda ad: (abs(ad[0] - truth[0]) + abs(ad[1] - truth[1]), rng.random()))
+                 if a + d <= a0 or a >= a1]
+        spans.sort(key=lambda ad: (abs(ad[0] - a0) + abs(ad[1] - s.duration), rng.random()))
         return [span_text(a, d) for a, d in spans[:k]]
     if aspect == "when":
+        # Stutter: the same number of events, none at a second that truly stutters (shifting
+        # one event would keep the others true). Every event shifted together first: the
+        # events are non-adjacent, so a ±1 s shift is disjoint and stays plausible.
         starts = sorted(x.start for x in specs)
-        truth = seconds_text(starts)
+        taken = {t for x in specs for t in range(x.start, x.start + x.duration)}
+        free = [t for t in range(1, clip_seconds) if t not in taken]
         found: list[str] = []
-        for _ in range(50):  # shift one event by ±1..2 seconds, stay inside the clip
-            moved = list(starts)
-            j = int(rng.integers(len(moved)))
-            moved[j] = int(np.clip(moved[j] + rng.choice([-2, -1, 1, 2]), 0, clip_seconds - 1))
-            text = seconds_text(sorted(set(moved)))
-            if text != truth and text not in found:
-                found.append(text)
-            if len(found) == k:
+        for shift in rng.permutation([1, -1, 2, -2]).tolist():
+            moved = [t + shift for t in starts]
+            if all(t in free for t in moved):
+                found.append(seconds_text(moved))
+        for _ in range(50):
+            if len(found) >= k or len(free) < len(starts):
                 break
-        return found
+            pick = sorted(int(t) for t in rng.choice(free, size=len(starts), replace=False))
+            text = seconds_text(pick)
+            if text not in found:
+                found.append(text)
+        return found[:k]
     raise ValueError(f"unknown aspect {aspect!r}")

@@ -49,6 +49,9 @@ def one_question(aspect: str, form: str, specs: list[Distortion], clip_seconds: 
     value = f[aspect]
     values = dict(f, value=value, value_cap=value[:1].upper() + value[1:])
     answer = fill(_pick(rng, group["answers"][aspect]), values)
+    if form == "choice" and not alternatives(aspect, specs, clip_seconds,
+                                             np.random.default_rng(0)):
+        form = "open"  # nothing wrong to offer (a 3 s window in a 3 s clip): ask it openly
     meta = {"aspect": aspect, "form": form, "value": value}
     if form == "open":
         question = fill(_pick(rng, group["open"][aspect]), values)

@@ -9,6 +9,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -17,6 +18,7 @@ import pyarrow.parquet as pq
 from vqa.data.io import write_samples
 from vqa.distort.benchmark import Clip, build_benchmark
 from vqa.distort.qa import clip_samples
+from vqa.distort.rating import RatingParams
 from vqa.distort.render import clip_seed, render_source
 from vqa.distort.selection import select_sources
 from vqa.distort.spatial import SPATIAL_TYPES, SpatialParams
@@ -44,6 +46,9 @@ SPEC_SCHEMA = pa.schema([
 class SynthesizeConfig:
     manifest: str
     out: str
+    # incontext: local distortions + in-context Q&A (or the FG benchmark); rating: global
+    # degradations + synthetic quality labels + rating Q&A, split by source (`rating`)
+    mode: Literal["incontext", "rating"] = "incontext"
     benchmark: bool = False            # False: training samples; True: the held-out FG benchmark
     variants: list[str] = field(default_factory=lambda: [*SPATIAL_TYPES, STUTTER])  # one clip each
     seed: int = 0
@@ -70,8 +75,14 @@ class SynthesizeConfig:
     rewrite_base_url: str | None = None
     rewrite_model: str | None = None
     rewrite_api_key_env: str = "VQA_ANNOTATE_API_KEY"
+    rating: RatingParams = field(default_factory=RatingParams)  # --mode rating only
 
     def validate(self) -> None:
+        if self.mode == "rating":
+            if self.benchmark:
+                raise ConfigError("benchmark is an in-context mode option; --mode rating "
+                                  "writes its own test split")
+            self.rating.validate()
         bad = set(self.variants) - {*SPATIAL_TYPES, STUTTER}
         if bad or not self.variants:
             raise ConfigError(f"variants: unknown {sorted(bad)}; known {[*SPATIAL_TYPES, STUTTER]}")
@@ -128,6 +139,10 @@ def run_synthesize(cfg: SynthesizeConfig) -> dict:
     """Distort on Ray Data; write clips/, specs.parquet and samples.jsonl or benchmark.jsonl."""
     import ray
 
+    if cfg.mode == "rating":
+        from vqa.pipelines.synthesize_rating import run_rating
+
+        return run_rating(cfg)
     start = time.perf_counter()
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
