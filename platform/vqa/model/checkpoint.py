@@ -36,13 +36,28 @@ def saved_config(model) -> VQAConfig:
     return cfg
 
 
-def save(model, path) -> Path:
-    from safetensors.torch import save_model
+def _write_weights(model, file: Path) -> None:
+    """`safetensors.save_model`, but from copies: under DeepSpeed ZeRO 1/2 the parameters are
+    views into one flat buffer, which safetensors refuses; tied weights stay tied (one copy per
+    shared tensor), so the file loads with `load_model` like any other."""
+    from safetensors.torch import _remove_duplicate_names, save_file
 
+    copies: dict = {}
+    state = {}
+    for name, t in model.state_dict().items():
+        key = (t.data_ptr(), tuple(t.shape), t.dtype)
+        state[name] = copies.setdefault(key, t.detach().to("cpu", copy=True).contiguous())
+    for _kept, removed in _remove_duplicate_names(state).items():
+        for name in removed:
+            del state[name]
+    save_file(state, str(file), metadata={"format": "pt"})
+
+
+def save(model, path) -> Path:
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     (path / CONFIG).write_text(yaml.safe_dump(to_dict(saved_config(model)), sort_keys=False))
-    save_model(model, str(path / WEIGHTS))
+    _write_weights(model, path / WEIGHTS)
     model.tokenizer.save_pretrained(path / "tokenizer")
     for group, module in (("language", model.llm), ("vision", model.vision.model)):
         if group in model.cfg.lora.targets:

@@ -99,31 +99,47 @@ def frames_batch(batch: pa.Table, mcfg, out: str, key: str, root: str | None) ->
                      "file_bytes": [path.stat().st_size] + [0] * (len(rows) - 1)})
 
 
+def decode_videos(todo: list[str], mcfg, out: str, key: str, root: str | None = None,
+                  batch_size: int = 1) -> pa.Table:
+    """Ray Data: decode `todo` into part files under OUT/KEY → the per-video summary table."""
+    import ray
+
+    if not todo:
+        return pa.table({"video": pa.array([], pa.string()), "status": pa.array([], pa.string()),
+                         "error": pa.array([], pa.string()), "bytes": pa.array([], pa.int64()),
+                         "file_bytes": pa.array([], pa.int64())})
+    table = pa.table({"video": todo})
+    blocks = [table.slice(i, batch_size) for i in range(0, len(todo), batch_size)]
+    with single_stage():
+        ds = ray.data.from_arrow(blocks)  # one block per task, no repartition
+        ds = ds.map_batches(frames_batch, batch_format="pyarrow", batch_size=batch_size,
+                            num_cpus=1, fn_kwargs=dict(mcfg=mcfg, out=out, key=key, root=root))
+        return pa.concat_tables(ray.get(ds.to_arrow_refs()))
+
+
+def ensure_frames(samples: pa.Table, mcfg, root: str, build: bool = True) -> str:
+    """The training job's side of `vqa frames`: decode the videos these samples name that the
+    shards under ROOT/<key> lack (unless `build` is off) → the key."""
+    key = frames_key(mcfg)
+    write_spec(root, key, frame_spec(mcfg))
+    videos = list(dict.fromkeys(samples.column("video").to_pylist()))
+    todo = [v for v in videos if v not in stored_videos(root, key)]
+    if todo and build:
+        log.info("decoding %d videos into %s", len(todo), shard_dir(root, key))
+        decode_videos(todo, mcfg, root, key)
+    return key
+
+
 def run_frames(cfg: FramesJobConfig) -> dict:
     """Decode every video not yet stored under this frame config's key; write part files and
     `frames.yaml`; return the summary (videos, reused, decoded, ok, failed, throughput)."""
-    import ray
-
     start = time.perf_counter()
     mcfg = model_config(cfg.preset, cfg.model, cfg.overrides)
     key = frames_key(mcfg)
     write_spec(cfg.out, key, frame_spec(mcfg))
     videos = collect_videos(cfg)
-    have = stored_videos(cfg.out, key)
-    todo = [v for v in videos if v not in have]
-    if todo:
-        table = pa.table({"video": todo})
-        blocks = [table.slice(i, cfg.batch_size) for i in range(0, len(todo), cfg.batch_size)]
-        with single_stage():
-            ds = ray.data.from_arrow(blocks)  # one block per task, no repartition
-            ds = ds.map_batches(frames_batch, batch_format="pyarrow", batch_size=cfg.batch_size,
-                                num_cpus=1, fn_kwargs=dict(mcfg=mcfg, out=cfg.out, key=key,
-                                                           root=cfg.video_root))
-            done = pa.concat_tables(ray.get(ds.to_arrow_refs()))
-    else:
-        done = pa.table({"video": pa.array([], pa.string()), "status": pa.array([], pa.string()),
-                         "error": pa.array([], pa.string()), "bytes": pa.array([], pa.int64()),
-                         "file_bytes": pa.array([], pa.int64())})
+    todo = [v for v in videos if v not in stored_videos(cfg.out, key)]
+    done = decode_videos(todo, mcfg, cfg.out, key, cfg.video_root, cfg.batch_size)
     elapsed = time.perf_counter() - start
     status = Counter(done.column("status").to_pylist())
     reasons = Counter(str(e).split(" (")[0].split(":")[0]

@@ -33,6 +33,14 @@ def prepare(cfg: TrainConfig) -> dict:
             "storage": storage, "resume_from": previous}
 
 
+def shuffled(table, seed: int):
+    """Shuffled on the driver: a Ray Data shuffle would need CPUs that the Train workers hold
+    (on a 2-CPU machine it never gets them)."""
+    import numpy as np
+
+    return table.take(np.random.default_rng(seed).permutation(table.num_rows))
+
+
 def stage_datasets(cfg: TrainConfig, prep: dict) -> tuple[dict, list[int], dict]:
     """Ray datasets, one per stage: frame-shard rows (workers never decode) or sample rows."""
     import ray.data
@@ -40,18 +48,16 @@ def stage_datasets(cfg: TrainConfig, prep: dict) -> tuple[dict, list[int], dict]
     datasets, sizes, counts = {}, [], {}
     for i, (stage, (table, c)) in enumerate(zip(cfg.stages, prep["stages"])):
         if cfg.frames.root:
-            from vqa.pipelines.frames import ensure_frames, training_dataset
+            from vqa.pipelines.frames import ensure_frames, training_table
 
             key = ensure_frames(table, prep["model_cfg"], cfg.frames.root, cfg.frames.build)
-            ds, dropped = training_dataset(table, cfg.frames.root, key)
-            c = {**c, "no_frames": dropped}
-            n = table.num_rows - dropped
-            if n == 0:
-                raise ConfigError(f"stages.{stage.name}: no sample has decodable frames")
-        else:
-            ds, n = ray.data.from_arrow(table), table.num_rows
-        datasets[f"stage{i}"] = ds.random_shuffle(seed=cfg.seed + i)
-        sizes.append(n)
+            table, joined = training_table(table, cfg.frames.root, key)
+            c = {**c, "no_frames": joined["dropped"]}
+            if table.num_rows == 0:
+                raise ConfigError(f"stages.{stage.name}: no sample has decodable frames "
+                                  f"({joined})")
+        datasets[f"stage{i}"] = ray.data.from_arrow(shuffled(table, cfg.seed + i))
+        sizes.append(table.num_rows)
         counts.update({f"{stage.name}.{k}": v for k, v in c.items()})
     return datasets, sizes, counts
 

@@ -6,6 +6,7 @@ stage with no usable sample fails up front with the reason."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from pathlib import Path
@@ -93,14 +94,31 @@ def usable_rows(rows: Iterator[dict], frames_of: Callable[[dict], dict], skipped
         yield to_sample(row), frames
 
 
-def endless(iter_epoch: Callable[[int], Iterator[dict]]) -> Iterator[dict]:
-    """Rows epoch after epoch (epoch number → that epoch's rows)."""
-    epoch = 0
+def step_batches(iter_epoch: Callable[[int], Iterator[dict]], steps_per_epoch: int,
+                 per_step: int, start_step: int, frames_of: Callable[[dict], dict],
+                 skipped: dict, patience: int) -> Iterator[list[tuple[dict, dict]]]:
+    """One list of `per_step` (sample, frames) per optimizer step, forever.
+
+    Every worker runs exactly `steps_per_epoch` steps per epoch and then starts the next epoch
+    together with the others (Ray Data's split shards advance epochs in lock-step; a worker that
+    ran ahead would wait for one stuck in a collective). A shard that runs short because of
+    skipped samples reuses this epoch's good ones. Resume starts mid-epoch at `start_step`."""
+    step = start_step
     while True:
-        empty = True
-        for row in iter_epoch(epoch):
-            empty = False
-            yield row
-        if empty:
-            raise RuntimeError("this worker's data shard is empty")
-        epoch += 1
+        epoch, offset = divmod(step, steps_per_epoch)
+        rows = itertools.islice(iter_epoch(epoch), offset * per_step, None)
+        good = usable_rows(rows, frames_of, skipped, patience)
+        seen: list[tuple[dict, dict]] = []
+        for _ in range(steps_per_epoch - offset):
+            batch = []
+            for _ in range(per_step):
+                item = next(good, None)
+                if item is None:
+                    if not seen:
+                        raise RuntimeError("this worker's data shard has no usable sample")
+                    item = seen[len(batch) % len(seen)]
+                else:
+                    seen = (seen + [item])[-per_step:]
+                batch.append(item)
+            yield batch
+            step += 1

@@ -6,7 +6,6 @@ continues and no finished stage is repeated."""
 from __future__ import annotations
 
 import gc
-import itertools
 import shutil
 import tempfile
 import time
@@ -17,7 +16,7 @@ import torch
 from vqa.model.batch import loss_on, prepare_sample
 from vqa.model.lora import FLAG
 from vqa.train.config import StageConfig, TrainConfig
-from vqa.train.data import endless, usable_rows
+from vqa.train.data import step_batches
 from vqa.train.optim import deepspeed_config, optimizer_for, scheduler_for, stage_steps
 from vqa.train.state import DS_DIR, DS_TAG, MODEL_DIR, TrainState
 
@@ -90,10 +89,11 @@ class Recipe:
         model = self.build_model(state, resume_dir).to(self.device)
         for i in range(state.stage, len(self.cfg.stages)):
             mid = resume_dir if (i == state.stage and state.stage_step > 0) else None
-            model = self.train_stage(i, model, state, mid)
+            model, last = self.train_stage(i, model, state, mid)
             state.stage, state.stage_step = i + 1, 0
             state.stages_done.append(self.cfg.stages[i].name)
-            self.save_checkpoint(None, model, state, {"stage_done": i + 1}, shards=False)
+            self.save_checkpoint(None, model, state, {**last, "stages_done": i + 1},
+                                 shards=False)
 
     def train_stage(self, i: int, model, state: TrainState, resume_dir: Path | None):
         import deepspeed
@@ -102,7 +102,7 @@ class Recipe:
         stage = self.cfg.stages[i]
         self.apply_stage_flags(model, stage)
         opt = stage.optim
-        total, _ = stage_steps(opt, self.stage_sizes[i], self.world)
+        total, per_epoch = stage_steps(opt, self.stage_sizes[i], self.world)
         optimizer = optimizer_for(model, opt)
         scheduler = scheduler_for(optimizer, opt, total)
         engine, _, _, _ = deepspeed.initialize(
@@ -113,20 +113,20 @@ class Recipe:
             engine.load_checkpoint(str(resume_dir / DS_DIR), tag=DS_TAG,
                                    load_optimizer_states=True, load_lr_scheduler_states=True)
         shard = ray.train.get_dataset_shard(f"stage{i}")
-        rows = endless(lambda ep: shard.iter_rows())
         per_step = opt.batch_size * opt.grad_accum
-        rows = itertools.islice(rows, state.stage_step * per_step, None)  # the consumed part
         skipped: dict[str, int] = {}
-        good = usable_rows(rows, lambda r: self.frames_of(model, r), skipped,
-                           patience=max(50, 4 * per_step))
+        steps = step_batches(lambda ep: shard.iter_rows(), per_epoch, per_step,
+                             state.stage_step, lambda r: self.frames_of(model, r), skipped,
+                             patience=max(50, 4 * per_step))
         window = {"loss": 0.0, "lm_loss": 0.0, "score_loss": 0.0, "n": 0, "tokens": 0,
                   "samples": 0}
         t_window = t_stage = time.perf_counter()
         start_step = state.stage_step
         model.train()
         while state.stage_step < total:
-            for _ in range(opt.grad_accum):
-                batch = [next(good) for _ in range(opt.batch_size)]
+            step_samples = next(steps)
+            for a in range(opt.grad_accum):
+                batch = step_samples[a * opt.batch_size:(a + 1) * opt.batch_size]
                 prepared = [prepare_sample(model, s, video=f) for s, f in batch]
                 out = loss_on(model, prepared)
                 engine.backward(out["loss"])
@@ -135,7 +135,7 @@ class Recipe:
                 window["samples"] += len(batch)
                 window["tokens"] += sum(p["embeds"].shape[0] for p in prepared)
                 for k in ("loss", "lm_loss", "score_loss"):
-                    window[k] += float(out[k]) if k in out else 0.0
+                    window[k] += out[k].detach().item() if k in out else 0.0
             state.stage_step += 1
             state.global_step += 1
             state.samples_seen += per_step * self.world
@@ -158,7 +158,7 @@ class Recipe:
         model = engine.module
         del engine, optimizer, scheduler
         gc.collect()
-        return model
+        return model, metrics
 
     def frames_of(self, model, row: dict) -> dict:
         """Pre-decoded frame shard columns when the row has them, else decode the clip here."""

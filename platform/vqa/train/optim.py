@@ -57,8 +57,9 @@ def deepspeed_config(ds: DeepSpeedConfig, opt: OptimConfig, world_size: int) -> 
 
 
 def stage_steps(opt: OptimConfig, n_samples: int, world_size: int) -> tuple[int, int]:
-    """(optimizer steps, steps per epoch): `max_steps` wins; else epochs over the global batch."""
-    per_step = opt.batch_size * opt.grad_accum * world_size
-    per_epoch = max(1, math.ceil(n_samples / per_step))
+    """(optimizer steps, steps per epoch): `max_steps` wins; else epochs over each worker's
+    equal share of the samples (Ray Data splits them equally, the remainder dropped)."""
+    per_step = opt.batch_size * opt.grad_accum
+    per_epoch = max(1, (n_samples // world_size) // per_step)
     total = opt.max_steps if opt.max_steps is not None else max(1, round(opt.epochs * per_epoch))
     return total, per_epoch

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from vqa.errors import ConfigError
 
-STATE, MODEL_DIR, DS_DIR, DS_TAG = "state.json", "model", "ds", "latest"
+STATE, MODEL_DIR, DS_DIR, DS_TAG = "state.json", "model", "ds", "zero"
 
 
 @dataclass
