@@ -14,7 +14,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "level probabilities, and per-dimension scores when the model has them. "
                     "A video that fails to decode becomes an error row.")
     p.add_argument("videos", nargs="+", help="video files")
-    p.add_argument("--model", required=True, help="saved model folder")
+    p.add_argument("--model", required=True,
+                   help="saved model folder, or an MLflow model URI (models:/NAME/VERSION, "
+                        "models:/NAME@alias, runs:/RUN_ID/model)")
     p.add_argument("--device", default=None, help="torch device (default: cuda if available)")
     p.add_argument("--json", action="store_true", help="print JSON, one object per video")
     p.set_defaults(func=main)
@@ -35,10 +37,11 @@ def score_videos(model, videos: list[str]) -> list[dict]:
 def main(args: argparse.Namespace) -> int:
     import torch
 
+    from vqa.model.registry import resolve_model_path
     from vqa.model.vqa_model import VQAModel
 
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
-    model = VQAModel.from_pretrained(args.model, device=device)
+    model = VQAModel.from_pretrained(resolve_model_path(args.model), device=device)
     rows = score_videos(model, args.videos)
     if args.json:
         print(json.dumps({"model": args.model, "note": model.cfg.note, "results": rows},

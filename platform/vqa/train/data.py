@@ -51,7 +51,7 @@ def stage_samples(cfg: TrainConfig, stage: StageConfig) -> tuple[pa.Table, dict]
     tables = [read_dataset(n, cfg.datasets[n]) for n in stage.datasets]
     table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
     exists = [("://" in v) or os.path.exists(v) for v in table.column("video").to_pylist()]
-    kept = table.filter(pa.array(exists))
+    kept = table.filter(pa.array(exists, pa.bool_()))
     counts = {"samples": table.num_rows, "missing_video": table.num_rows - kept.num_rows}
     if kept.num_rows == 0:
         why = (f"all {table.num_rows} samples name videos that do not exist (first: "

@@ -45,7 +45,7 @@ IGNORED = ("note", "name")  # labels, not architecture
 
 def config_mismatch(saved: dict, current: dict) -> list[str]:
     """Keys whose values differ between two model configs (labels ignored)."""
-    a, b = _flat(saved), _flat(current)
+    a, b = _flat(json.loads(json.dumps(saved))), _flat(json.loads(json.dumps(current)))
     keys = sorted(k for k in set(a) | set(b) if k not in IGNORED and a.get(k) != b.get(k))
     return [f"{k}: checkpoint {a.get(k)!r} vs config {b.get(k)!r}" for k in keys]
 
