@@ -130,6 +130,8 @@ class Recipe:
                 prepared = [prepare_sample(model, s, video=f) for s, f in batch]
                 out = loss_on(model, prepared)
                 engine.backward(out["loss"])
+                if a == opt.grad_accum - 1 and self.cfg.deepspeed.zero_stage == 0:
+                    self.grad_norm = _grad_norm(model)  # ZeRO-0 does not report it
                 engine.step()
                 window["n"] += 1
                 window["samples"] += len(batch)
@@ -189,6 +191,7 @@ class Recipe:
         if w["score_loss"]:
             m["score_loss"] = w["score_loss"] / n
         norm = engine.get_global_grad_norm()
+        norm = getattr(self, "grad_norm", None) if norm is None else norm
         if norm is not None:
             m["grad_norm"] = float(norm)
         for g, lr in zip(engine.optimizer.param_groups, scheduler.get_last_lr()):
@@ -231,3 +234,8 @@ class Recipe:
             wrote = self.rank == 0 or shards
             ray.train.report(metrics, checkpoint=Checkpoint.from_directory(str(tmp))
                              if wrote else None)
+
+
+def _grad_norm(model) -> float:
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    return float(torch.nn.utils.get_total_norm(grads)) if grads else 0.0

@@ -1,0 +1,137 @@
+"""`vqa train` on a local Ray cluster: every strategy runs (ZeRO 0/1/2, 2 workers), MLflow holds
+the parent and stage runs, the registered model loads by URI, and a killed worker resumes from
+the latest checkpoint without repeating a stage."""
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import mlflow
+import psutil
+import pytest
+import yaml
+
+from vqa.cli import main
+from vqa.config import from_dict
+from vqa.train.config import TrainConfig
+from vqa.train.state import TrainState
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+LEVELS = ["excellent", "good", "fair", "poor", "low"]
+
+
+def _conv(q, a):
+    return [{"from": "human", "value": f"<video>\n{q}"}, {"from": "gpt", "value": a}]
+
+
+@pytest.fixture(scope="module")
+def train_data(tmp_path_factory, clip_factory):
+    """Rating and in-context sample files over 6 small clips, plus a missing and a broken clip
+    (skipped and counted, never a crash)."""
+    root = tmp_path_factory.mktemp("train_data")
+    clips = [clip_factory(f"tr{i}.mp4", width=64, height=48, frames=20, fps=10.0, seed=i)
+             for i in range(6)]
+    broken = root / "broken.mp4"
+    broken.write_text("not a video\n" * 20)
+    rating, incontext = [], []
+    for i, c in enumerate(clips):
+        lv = LEVELS[i % 5]
+        rating.append({"id": f"r{i}", "video": str(c), "task": "rating", "mos": 90.0 - 20 * (i % 5),
+                       "conversations": _conv("How would you rate the quality of this video?",
+                                              f"The quality of this video is {lv}.")})
+        incontext.append({"id": f"c{i}", "video": str(c), "task": "incontext",
+                          "conversations": _conv("Is there blur in the video?",
+                                                 "yes" if i % 2 else "no")})
+    rating.append({**rating[0], "id": "missing", "video": str(root / "missing.mp4")})
+    rating.append({**rating[0], "id": "broken", "video": str(broken)})
+    for name, rows in (("rating", rating), ("incontext", incontext)):
+        (root / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return root
+
+
+def job_config(base: str, data: Path, out: Path, steps: int = 1, every: int | None = None,
+               frames: str | None = None, **over) -> Path:
+    """A repo strategy config pointed at the test data, each stage cut to `steps` steps."""
+    d = yaml.safe_load((ROOT / "configs" / f"{base}.yaml").read_text())
+    for ds in d["datasets"].values():
+        ds["path"] = str(data / ("rating.jsonl" if "rating" in ds["path"] else "incontext.jsonl"))
+    for s in d["stages"]:
+        s["optim"].update(max_steps=steps, batch_size=1)
+    d.update(out=str(out), frames={"root": frames}, log_every=1,
+             checkpoint={"every_steps": every, "keep": 2}, **over)
+    path = out.parent / f"{out.name}.yaml"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(d))
+    return path
+
+
+@pytest.mark.parametrize("base,zero,frames", [
+    ("local-direct", 0, False), ("local-mix", 1, True), ("local-complementary", 2, True),
+    ("local-complementary-reverse", 2, False)])
+def test_each_strategy_trains_and_registers(base, zero, frames, train_data, tmp_path, ray_local,
+                                            mlflow_uri):
+    name = f"t-{base}-{zero}"
+    path = job_config(base, train_data, tmp_path / "out", name=name, register_as=name,
+                      deepspeed={"zero_stage": zero},
+                      frames=str(tmp_path / "frames") if frames else None)
+    assert main(["train", "--config", str(path)]) == 0
+    cfg = from_dict(TrainConfig, yaml.safe_load(path.read_text()))
+    mlflow.set_tracking_uri(mlflow_uri)
+    parent = mlflow.search_runs(experiment_names=["vqa-train"], output_format="list",
+                                filter_string=f"params.name = '{name}'")[0]
+    assert parent.data.params["deepspeed.zero_stage"] == str(zero)
+    summary = json.loads(mlflow.artifacts.load_text(parent.info.artifact_uri + "/summary.json"))
+    assert summary["stages"] == ", ".join(s.name for s in cfg.stages)
+    assert summary["global_steps"] == len(cfg.stages)  # one step per stage
+    if "rating" in cfg.datasets and any("rating" in s.datasets for s in cfg.stages):
+        key = next(f"{s.name}.missing_video" for s in cfg.stages if "rating" in s.datasets)
+        assert summary[key] == 1  # the missing clip was dropped and counted
+    children = mlflow.search_runs(experiment_names=["vqa-train"], output_format="list",
+                                  filter_string=f"tags.mlflow.parentRunId = "
+                                                f"'{parent.info.run_id}'")
+    assert sorted(c.data.tags["vqa.stage"] for c in children) == sorted(s.name for s in cfg.stages)
+    for c in children:
+        assert {"loss", "lr", "samples_per_s", "tokens_per_s", "grad_norm"} <= set(c.data.metrics)
+    version = mlflow.MlflowClient().get_latest_versions(name)[0].version
+    assert summary["model_uri"] == f"models:/{name}/{version}"
+    clip = json.loads((train_data / "rating.jsonl").read_text().splitlines()[0])["video"]
+    assert main(["score", clip, "--model", f"models:/{name}/{version}", "--json"]) == 0
+
+
+def _workers() -> list[psutil.Process]:
+    out = []
+    for p in psutil.process_iter(["name", "cmdline"]):
+        text = " ".join([p.info["name"] or "", *(p.info["cmdline"] or [])])
+        if "RayTrainWorker" in text:
+            out.append(p)
+    return out
+
+
+def test_killed_worker_resumes_mid_stage_without_repeating_a_stage(train_data, tmp_path,
+                                                                   ray_local, mlflow_uri):
+    from vqa.pipelines.train import prepare, run_train
+
+    path = job_config("local-complementary", train_data, tmp_path / "out", steps=14, every=2,
+                      name="t-kill", max_failures=1, register_as=None)
+    cfg = from_dict(TrainConfig, yaml.safe_load(path.read_text()))
+    result: dict = {}
+    thread = threading.Thread(target=lambda: result.update(run_train(cfg, prepare(cfg))))
+    thread.start()
+    run_dir = Path(cfg.out) / "ray" / cfg.name
+    killed, deadline = None, time.monotonic() + 240
+    while thread.is_alive() and killed is None and time.monotonic() < deadline:
+        states = [TrainState.read(p.parent) for p in run_dir.glob("checkpoint_*/state.json")]
+        if any(s.stage == 1 and s.stage_step >= 2 for s in states):  # mid-way through stage 2
+            workers = _workers()
+            if workers:
+                killed = workers[-1].pid
+                workers[-1].kill()
+        time.sleep(0.2)
+    thread.join(timeout=300)
+    assert killed is not None, "training ended before a worker could be killed"
+    assert result, "the run did not finish after the worker was killed"
+    assert result["resumes"] == 1
+    assert result["stages"] == "rating, incontext"  # stage 1 was not run again
+    assert result["global_steps"] == 28  # the step count continued from the checkpoint
