@@ -12,6 +12,7 @@ import torch
 from vqa.model.prompting import build_layout, rating_turns
 from vqa.model.scoring import score_levels
 from vqa.video import KeyframeSpec, MotionSpec, Sampled, sample_clip
+from vqa.video.fragments import fragments
 
 
 @contextmanager
@@ -26,14 +27,27 @@ def _timed(timings: dict | None, key: str):
 
 
 def sample_video(model, video) -> dict[str, Sampled]:
-    """A path → keyframes + motion frames as the config asks; a dict of `Sampled` passes through."""
-    if isinstance(video, dict):
-        return video
+    """A path → keyframes + motion frames as the config asks; a dict of `Sampled` passes through
+    (its keyframes at native size when the config asks for fragments). Fragments are cut here
+    for both, so training on pre-decoded frames and rating a file see the same input."""
     f = model.cfg.frames
-    kf = KeyframeSpec(size=f.keyframe_size, max_frames=f.max_keyframes, uniform=f.uniform)
+    if isinstance(video, dict):
+        return with_fragments(f, video)
+    kf = KeyframeSpec(size=None if f.fragments else f.keyframe_size, max_frames=f.max_keyframes,
+                      uniform=f.uniform)
     mo = MotionSpec(size=f.motion_size, multiple_of=f.motion_multiple_of,
                     min_frames=f.motion_min_frames) if model.motion is not None else None
-    return sample_clip(os.fspath(video), keyframes=kf, motion=mo)
+    return with_fragments(f, sample_clip(os.fspath(video), keyframes=kf, motion=mo))
+
+
+def with_fragments(f, s: dict[str, Sampled]) -> dict[str, Sampled]:
+    """Keyframes → their fragment mosaics when `frames.fragments` is set (cell-centre patches:
+    deterministic; frames already at the mosaic size pass unchanged)."""
+    if not f.fragments:
+        return s
+    k = s["keyframes"]
+    return {**s, "keyframes": Sampled(fragments(k.frames, f.fragments, f.fragment_size),
+                                      k.indices, k.info)}
 
 
 def encode_video(model, video, timings: dict | None = None, grad: bool = False) -> dict:
@@ -82,9 +96,12 @@ def rate(model, video, timings: dict | None = None) -> dict:
             if dim == "overall":
                 out.update(score=float(score), level=words[int(probs.argmax())],
                            probs={w: float(p) for w, p in zip(words, probs)})
-                if model.score_head is not None:
-                    h = res.hidden_states[-1][0, -1]
+                if model.score_head is not None:  # read where training reads it: the token
+                    # before the answer (the open assistant turn, without the answer prefix)
+                    at = len(layout_for(model, enc, messages, "").input_ids) - 1
+                    h = res.hidden_states[-1][0, at]
                     head = model.score_head(h.to(next(model.score_head.parameters()).dtype))
+                    head = head * model.cfg.head.scale
                     out["dimensions"].update(zip(model.cfg.head.dimensions, head.tolist()))
             else:
                 out["dimensions"][dim] = float(score)
