@@ -165,7 +165,8 @@ def _corr(a, b) -> dict:
 def _merge(a: dict, b: dict) -> dict:
     out = copy.deepcopy(a)
     for k, v in b.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+        deep = isinstance(v, dict) and isinstance(out.get(k), dict) and "model_type" not in v
+        out[k] = _merge(out[k], v) if deep else v  # a new model_type replaces the hf_config
     return out
 
 
@@ -238,7 +239,7 @@ def main(argv=None) -> int:
         opt.step()
         sched.step()
         step += 1
-        log.append((float(out["lm_loss"]), float(out.get("score_loss", torch.tensor(0.)))))
+        log.append((out["lm_loss"].item(), out.get("score_loss", torch.zeros(())).item()))
         if step % 50 == 0 or step == a.steps:
             lm, sc = np.mean(log[-50:], axis=0)
             print(f"step {step}: lm {lm:.3f} score {sc:.3f} "
