@@ -26,8 +26,9 @@ def test_conversations_and_score_targets(tiny_model, clip):
     s = sample(clip)
     assert [m["role"] for m in to_messages(s["conversations"])] == ["user", "assistant"]
     t = score_targets(tiny_model, s)
-    assert t[:1].tolist() == [3.5] and math.isnan(t[1])
-    assert t[-1].item() == pytest.approx(3.8)  # no overall score: the MOS fills in
+    scale = tiny_model.cfg.head.scale  # the head regresses score / head.scale
+    assert t[0].item() == pytest.approx(3.5 / scale) and math.isnan(t[1])
+    assert t[-1].item() == pytest.approx(3.8 / scale)  # no overall score: the MOS fills in
     with pytest.raises(ValueError, match="unknown conversation role 'robot'"):
         to_messages([{"from": "robot", "value": "x"}])
 
@@ -70,12 +71,14 @@ def test_padded_batch_loss_is_the_token_weighted_mean_of_single_losses(tiny_mode
     na, nb = int((a["labels"][1:] != -100).sum()), int((b["labels"][1:] != -100).sum())
     want = (la["lm_loss"] * na + lb["lm_loss"] * nb) / (na + nb)
     assert both["lm_loss"].item() == pytest.approx(want.item(), rel=1e-5)
-    # The score head reads each sequence's own last token, not a pad.
+    # The score head reads each sequence's own token before its first answer token (the open
+    # assistant turn, what `rate` reads), not a pad and not the answer.
     pair = torch.stack([a["scores"], b["scores"]])
     known = ~torch.isnan(pair)
+    at = [int((p["labels"] != -100).nonzero()[0, 0]) - 1 for p in (a, b)]
     single = torch.cat([m.score_head(m.llm(inputs_embeds=p["embeds"][None],
-                                           output_hidden_states=True).hidden_states[-1][0, -1])
-                        for p in (a, b)]).reshape(2, -1)
+                                           output_hidden_states=True).hidden_states[-1][0, i])
+                        for p, i in zip((a, b), at)]).reshape(2, -1)
     want_l1 = (single[known] - pair[known]).abs().mean()
     assert both["score_loss"].item() == pytest.approx(want_l1.item(), rel=1e-5)
 
@@ -87,3 +90,20 @@ def test_bfloat16_model_rates(clip):
     assert m.dtype == torch.bfloat16 and m.score_head.net[0].weight.dtype == torch.bfloat16
     assert next(m.motion.parameters()).dtype == torch.float32  # SlowFast BatchNorm stays fp32
     assert 1 <= m.rate(clip)["score"] <= 5
+
+
+def test_rate_reads_the_head_where_training_does_and_on_the_score_scale(tiny_model, clip):
+    from vqa.model.inference import encode_video, layout_for
+    from vqa.model.prompting import rating_turns
+
+    m = tiny_model.eval()
+    out = m.rate(clip)
+    enc = encode_video(m, clip)
+    messages, _ = rating_turns(m.cfg.prompt)
+    train_like = layout_for(m, enc, [*messages, {"role": "assistant", "content": "x"}], None)
+    at = train_like.labels.index(next(v for v in train_like.labels if v != -100)) - 1
+    emb = m.embed(train_like, enc["vision"], enc["motion"])
+    with torch.no_grad():
+        h = m.llm(inputs_embeds=emb[None], output_hidden_states=True).hidden_states[-1][0, at]
+        want = (m.score_head(h) * m.cfg.head.scale).tolist()
+    assert [out["dimensions"][d] for d in m.cfg.head.dimensions] == pytest.approx(want, rel=1e-4)

@@ -21,7 +21,9 @@ def lora_numel(module: nn.Module, targets: list[str], r: int) -> int:
 
 
 def build(**kw):
+    """tiny with the library defaults' trainable flags (the preset itself trains everything)."""
     cfg = tiny()
+    cfg.vision_trainable = cfg.motion_trainable = cfg.llm_trainable = False
     for k, v in kw.items():
         if k.startswith("lora_"):
             setattr(cfg.lora, k[5:], v)
@@ -66,7 +68,8 @@ def test_gradients_reach_exactly_the_trainable_parameters():
     m = build(lora_targets=["language"])
     from vqa.model.prompting import build_layout
 
-    frames = torch.randint(0, 255, (2, 32, 32, 3), dtype=torch.uint8)
+    side = m.cfg.vision.hf_config["image_size"]  # the tower's input (the fragment mosaic)
+    frames = torch.randint(0, 255, (2, side, side, 3), dtype=torch.uint8)
     motion = torch.randint(0, 255, (8, 32, 32, 3), dtype=torch.uint8)
     m.train()
     v, mo = m.encode_keyframes(frames), m.encode_motion(motion)

@@ -31,6 +31,7 @@ def test_finevq_shaped_tiny_rates_a_clip(clip):
     cfg = tiny()
     cfg.vision.hf_config = dict(INTERNVIT)
     cfg.vision.tokens_per_frame = None
+    cfg.frames.fragments, cfg.frames.keyframe_size = None, 32  # whole frames at InternViT's 32²
     cfg.motion.readout = "pooled"
     cfg.frames.uniform = 8
     cfg.scoring.dimensions = ["blur"]

@@ -26,12 +26,14 @@ def to_messages(conversations: list[dict]) -> list[dict]:
 
 
 def score_targets(model, sample: dict) -> torch.Tensor:
-    """(n_dims,) targets for the score head, NaN where the sample has no score (masked in L1)."""
+    """(n_dims,) targets for the score head (scores / `head.scale`), NaN where the sample has no
+    score (masked in L1)."""
     scores = sample.get("scores") or {}
     vals = [scores.get(d) for d in model.cfg.head.dimensions]
     if "overall" in model.cfg.head.dimensions and scores.get("overall") is None:
         vals[model.cfg.head.dimensions.index("overall")] = sample.get("mos")
-    return torch.tensor([math.nan if v is None else float(v) for v in vals])
+    scale = model.cfg.head.scale
+    return torch.tensor([math.nan if v is None else float(v) / scale for v in vals])
 
 
 def prepare_sample(model, sample: dict, video=None) -> dict:

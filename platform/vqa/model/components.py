@@ -31,18 +31,23 @@ def component_config(cfg: VisionConfig | LLMConfig):
 
 class VisionTower(nn.Module):
     """Keyframes (N, 3, H, W) normalised → patch tokens (N, tokens, D), CLS dropped, optionally
-    average-pooled on the patch grid to `tokens_per_frame` (a square number)."""
+    average-pooled on the patch grid to `tokens_per_frame` (a square number). A convolutional
+    tower's (N, C, h, w) feature map is read as its h·w grid of tokens."""
 
     def __init__(self, cfg: VisionConfig, model: nn.Module):
         super().__init__()
         self.cfg = cfg
         self.model = model
         conf = model.config
-        self.width = getattr(conf, "hidden_size", None) or conf.vision_config.hidden_size
+        sizes = getattr(conf, "hidden_sizes", None)  # convolutional towers (ResNet, ConvNeXt)
+        self.width = sizes[-1] if sizes else \
+            getattr(conf, "hidden_size", None) or conf.vision_config.hidden_size
 
     def forward(self, pixels: torch.Tensor) -> torch.Tensor:
         out = self.model(pixel_values=pixels, output_hidden_states=True)
         x = out.hidden_states[self.cfg.select_layer]
+        if x.ndim == 4:  # a conv feature map (N, C, h, w) → its grid as tokens (N, h·w, C)
+            x = x.flatten(2).transpose(1, 2)
         side = math.isqrt(x.shape[1])
         if side * side != x.shape[1]:  # a leading CLS token (InternViT)
             x = x[:, 1:]

@@ -62,6 +62,11 @@ class FramesConfig:
     motion_size: int = 224
     motion_multiple_of: int | None = 4
     motion_min_frames: int | None = None
+    # FAST-VQA fragments: keyframes are decoded at native resolution and spliced into a
+    # fragments×fragments grid of fragment_size² native patches (a grid·size square; keyframe_size
+    # is then unused). The vision tower's image_size must be fragments·fragment_size.
+    fragments: int | None = None
+    fragment_size: int = 32
 
 
 @dataclass
@@ -95,6 +100,9 @@ class HeadConfig:
     hidden: list[int] = field(default_factory=lambda: [1024, 256, 64, 16])  # FineVQ code
     dimensions: list[str] = field(default_factory=lambda: list(DIMENSIONS))
     loss_weight: float = 1.0  # L1 beside the language loss; not published
+    # The head regresses score / scale (scores 0–100 with scale 100 → targets 0–1, an L1 the size
+    # of the language loss); `rate` reports head outputs × scale, back on the scores' scale.
+    scale: float = 1.0
 
 
 @dataclass

@@ -32,10 +32,24 @@ def frames_key(cfg: VQAConfig) -> str:
 def sample_frames(cfg: VQAConfig, path: str | os.PathLike) -> dict[str, Sampled]:
     """→ {"keyframes": Sampled[, "motion": Sampled]}: one decode pass; motion iff enabled."""
     f = cfg.frames
-    kf = KeyframeSpec(size=f.keyframe_size, max_frames=f.max_keyframes, uniform=f.uniform)
+    kf = KeyframeSpec(size=None if f.fragments else f.keyframe_size, max_frames=f.max_keyframes,
+                      uniform=f.uniform)
     mo = MotionSpec(size=f.motion_size, multiple_of=f.motion_multiple_of,
                     min_frames=f.motion_min_frames) if cfg.motion.enabled else None
-    return sample_clip(os.fspath(path), keyframes=kf, motion=mo)
+    return with_fragments(f, sample_clip(os.fspath(path), keyframes=kf, motion=mo))
+
+
+def with_fragments(f, s: dict[str, Sampled]) -> dict[str, Sampled]:
+    """Keyframes → their fragment mosaics when `frames.fragments` is set (FAST-VQA style:
+    native-resolution cell-centre patches, deterministic; frames already at the mosaic size
+    pass unchanged)."""
+    from vqa.video.fragments import fragments
+
+    if not f.fragments:
+        return s
+    k = s["keyframes"]
+    return {**s, "keyframes": Sampled(fragments(k.frames, f.fragments, f.fragment_size),
+                                      k.indices, k.info)}
 
 
 def model_config(preset: str | None = None, model: str | os.PathLike | None = None,

@@ -11,6 +11,7 @@ import torch
 from vqa.model.frames import sample_frames
 from vqa.model.prompting import build_layout, rating_turns
 from vqa.model.scoring import score_levels
+from vqa.model.frames import with_fragments
 from vqa.video import Sampled
 
 
@@ -26,9 +27,11 @@ def _timed(timings: dict | None, key: str):
 
 
 def sample_video(model, video) -> dict[str, Sampled]:
-    """A path → keyframes + motion frames as the config asks; a dict of `Sampled` passes through."""
+    """A path → keyframes + motion frames as the config asks; a dict of `Sampled` passes through
+    (cut into fragment mosaics first if it holds native-size keyframes and the config asks for
+    fragments: training on pre-decoded frames and rating a file see the same input)."""
     if isinstance(video, dict):
-        return video
+        return with_fragments(model.cfg.frames, video)
     return sample_frames(model.cfg, video)
 
 
@@ -78,9 +81,12 @@ def rate(model, video, timings: dict | None = None) -> dict:
             if dim == "overall":
                 out.update(score=float(score), level=words[int(probs.argmax())],
                            probs={w: float(p) for w, p in zip(words, probs)})
-                if model.score_head is not None:
-                    h = res.hidden_states[-1][0, -1]
+                if model.score_head is not None:  # read where training reads it: the token
+                    # before the answer (the open assistant turn, without the answer prefix)
+                    at = len(layout_for(model, enc, messages, "").input_ids) - 1
+                    h = res.hidden_states[-1][0, at]
                     head = model.score_head(h.to(next(model.score_head.parameters()).dtype))
+                    head = head * model.cfg.head.scale
                     out["dimensions"].update(zip(model.cfg.head.dimensions, head.tolist()))
             else:
                 out["dimensions"][dim] = float(score)

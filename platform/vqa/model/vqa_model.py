@@ -123,7 +123,9 @@ class VQAModel(nn.Module):
     def forward(self, embeds: list[torch.Tensor], labels: list[torch.Tensor],
                 scores: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """Right-padded batch of embedded sequences → language loss (+ weighted L1 of the score
-        head at each sequence's last token when `scores` (B, n_dims) is given)."""
+        head when `scores` (B, n_dims) is given). The head reads the hidden state of the token
+        before the first answer token (the open assistant turn): it has seen the video and the
+        question but not the answer, as in `rate` (which reads the same position)."""
         n = max(e.shape[0] for e in embeds)
         x = torch.stack([F.pad(e, (0, 0, 0, n - e.shape[0])) for e in embeds])
         y = torch.stack([F.pad(lab.to(self.device), (0, n - lab.shape[0]), value=-100)
@@ -133,8 +135,9 @@ class VQAModel(nn.Module):
                        output_hidden_states=self.score_head is not None)
         result = {"lm_loss": out.loss, "loss": out.loss}
         if self.score_head is not None and scores is not None:
-            last = torch.tensor([e.shape[0] - 1 for e in embeds], device=self.device)
-            h = out.hidden_states[-1][torch.arange(len(embeds)), last]
+            at = torch.tensor([_before_answer(lab, e.shape[0]) for e, lab in zip(embeds, labels)],
+                              device=self.device)
+            h = out.hidden_states[-1][torch.arange(len(embeds)), at]
             pred = self.score_head(h.to(next(self.score_head.parameters()).dtype))
             target = scores.to(pred)
             known = ~torch.isnan(target)  # a sample may lack some dimensions' scores
@@ -175,3 +178,9 @@ class VQAModel(nn.Module):
         self.cfg.lora.targets = []
         self.apply_trainable()
         return self
+
+
+def _before_answer(labels: torch.Tensor, length: int) -> int:
+    """Position of the token before the first labelled (answer) token; the last token if none."""
+    answer = (labels != -100).nonzero()
+    return int(answer[0, 0]) - 1 if len(answer) and int(answer[0, 0]) > 0 else length - 1
