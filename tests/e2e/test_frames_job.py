@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from vqa.cli import main
+from vqa.config import to_dict
 from vqa.data.frame_store import decode_row, read_frames, sample_from_row
 from vqa.model.frames import frames_key, sample_frames
 from vqa.model.presets import preset_config
@@ -50,7 +51,7 @@ def test_frames_decode_once_reuse_and_train_from_shards(samples, tmp_path, ray_l
     assert (first["videos"], first["decoded"], first["reused"]) == (4, 4, 0)
     assert (first["ok"], first["failed"]) == (3, 1)
     spec = yaml.safe_load((out / key / "frames.yaml").read_text())
-    assert spec["key"] == key and spec["motion"] is True and spec["frames"]["keyframe_size"] == 32
+    assert spec["key"] == key and spec["motion"] is True and spec["frames"] == to_dict(preset_config("tiny").frames)
     assert list((out / key).glob("part-*.parquet"))
 
     table = read_frames(out, key)
@@ -70,7 +71,7 @@ def test_frames_decode_once_reuse_and_train_from_shards(samples, tmp_path, ray_l
     assert main(_run(files[:1], out, "--set", "lora.r=4", "--set", "name=other")) == 0
     assert json.loads(capsys.readouterr().out)["reused"] == 3
     # a different frame config gets its own key
-    assert main(_run(files[:1], out, "--set", "frames.uniform=4")) == 0
+    assert main(_run(files[:1], out, "--set", "frames.uniform=2")) == 0
     third = json.loads(capsys.readouterr().out)
     assert third["key"] != key and third["decoded"] == 3
 

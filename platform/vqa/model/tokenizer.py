@@ -27,13 +27,27 @@ more less much many few one two three four five six seven eight nine ten first l
 """
 
 
+def _template_text() -> str:
+    """Every word of the packaged question templates (in-context, FG benchmark, rating), so the
+    platform's own instruction data has no unknown word."""
+    from importlib.resources import files
+
+    root = files("vqa.distort") / "templates"
+    return " ".join(f.read_text() for f in root.iterdir() if f.name.endswith(".yaml"))
+
+
 def vocabulary(extra: str = "") -> list[str]:
     """Special tokens, then every word and punctuation mark of the built-in text, the default
-    prompts, level words and dimensions (as written, lower-case, capitalised), plus the numbers
-    0-2000 (durations, frame counts)."""
+    prompts, the packaged question templates, level words and dimensions (as written, lower-case,
+    capitalised), option letters A-Z, the numbers 0-2000 (durations, frame counts) and the
+    ordinals 1st-200th (seconds named in questions)."""
     p = PromptConfig()
+    suffix = lambda n: "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(  # noqa: E731
+        n % 10, "th")
+    ordinals = [f"{n}{suffix(n)}" for n in range(1, 201)]
     text = " ".join([_TEXT, p.system, p.system_motion, p.question, p.answer_prefix,
-                     *OMNIVQA_LEVELS, *DISTORTION_LEVELS, *DIMENSIONS, extra])
+                     _template_text(), *OMNIVQA_LEVELS, *DISTORTION_LEVELS, *DIMENSIONS,
+                     *"ABCDEFGHIJKLMNOPQRSTUVWXYZ", *ordinals, extra])
     words = re.findall(r"\w+|[^\w\s]", text)
     words += [w.lower() for w in words] + [w.capitalize() for w in words]
     seen = dict.fromkeys(SPECIAL)

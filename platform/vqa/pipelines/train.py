@@ -4,6 +4,7 @@ model is logged (and registered) so that `vqa score --model models:/NAME/VERSION
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import time
@@ -140,10 +141,12 @@ def run_train(cfg: TrainConfig, prep: dict | None = None) -> dict:
                "workers": cfg.scaling.workers, "zero_stage": cfg.deepspeed.zero_stage,
                **{f"samples.{s.name}": n for s, n in zip(cfg.stages, sizes)}, **counts,
                "planned_steps": sum(planned_steps(cfg, sizes)),
-               "final_loss": result.metrics.get("loss"), "model": str(out)}
+               "final_loss": result.metrics.get("loss"),
+               "samples_per_s": result.metrics.get("samples_per_s"), "model": str(out)}
     if parent is not None:
         summary["model_uri"] = log_model(out, cfg.register_as)
     summary["elapsed_s"] = round(time.perf_counter() - start, 1)
+    (Path(cfg.out) / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     return summary
 
 

@@ -1,0 +1,1 @@
+"""Evaluation: rating correlations and multiple-choice accuracy (the papers' benchmarks)."""

@@ -1,0 +1,45 @@
+"""Rating metrics: SRCC / PLCC / KRCC between predictions and labels (scipy underneath), and a
+model's predictions on labelled clips — overall by level logits, dimensions by the score head."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+
+def correlations(pred, label) -> dict[str, float]:
+    """SRCC, PLCC, KRCC (raw, no logistic fit); NaN where either side is constant."""
+    p, y = np.asarray(pred, float), np.asarray(label, float)
+    if len(p) < 3 or np.std(p) == 0 or np.std(y) == 0:
+        return {"srcc": math.nan, "plcc": math.nan, "krcc": math.nan, "n": len(p)}
+    return {"srcc": float(stats.spearmanr(p, y)[0]), "plcc": float(stats.pearsonr(p, y)[0]),
+            "krcc": float(stats.kendalltau(p, y)[0]), "n": len(p)}
+
+
+def rate_labelled(model, rows: list[dict]) -> list[dict]:
+    """rows: {"video", "mos", <dimension>: score …} → each row with `pred` (1–5 level-logit
+    score) and `pred_<dimension>` (score head, label scale) added; a clip that fails is skipped."""
+    from vqa.errors import VideoError
+
+    out = []
+    for r in rows:
+        try:
+            res = model.rate(r["video"])
+        except (VideoError, FileNotFoundError):
+            continue
+        out.append({**r, "pred": res["score"],
+                    **{f"pred_{d}": v for d, v in res["dimensions"].items()}})
+    return out
+
+
+def rating_table(rated: list[dict], dimensions: list[str]) -> dict[str, dict]:
+    """{"overall (level logits)": corr, "<dim> (head)": corr …} over the rated rows."""
+    table = {"overall (level logits)": correlations([r["pred"] for r in rated],
+                                                   [r["mos"] for r in rated])}
+    for d in dimensions:
+        if rated and f"pred_{d}" in rated[0] and d in rated[0]:
+            table[f"{d} (head)"] = correlations([r[f"pred_{d}"] for r in rated],
+                                                [r[d] for r in rated])
+    return table
