@@ -1,0 +1,73 @@
+"""A test of learning: `vqa train` (Ray Train, DeepSpeed, the tiny preset) must make the rated
+score rank held-out clips — photographs never seen in training — by a degradation's severity.
+Untrained, the ranking is whatever the random init gives; the assertion is on the metric moving, not on a loop."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from vqa.cli import main
+from vqa.evaluate.rating import correlations
+from vqa.video import write_video
+
+pytestmark = pytest.mark.e2e
+LEVELS = ["excellent", "good", "fair", "poor", "low"]
+TRAIN, TEST = ("astronaut", "chelsea", "coffee", "rocket", "camera"), ("immunohistochemistry",
+                                                                         "hubble_deep_field")
+
+
+def darkened(name: str, severity: int, seed: int) -> np.ndarray:
+    from vqa.corpus import pan_zoom, photo
+
+    x = pan_zoom(photo(name), 96, 72, 12, np.random.default_rng(seed)).astype(np.float32)
+    return np.clip(x * (1 - 0.18 * severity), 0, 255).astype(np.uint8)
+
+
+def clips(root: Path, photos, per_photo: int, seed: int) -> list[dict]:
+    rows = []
+    for p in photos:
+        for k in range(per_photo):
+            sev = k % 5
+            path = root / f"{p}_{seed}_{k}.mp4"
+            write_video(darkened(p, sev, seed * 100 + k), 6.0, path)
+            rows.append({"video": str(path), "mos": 90.0 - 20 * sev, "task": "rating",
+                         "conversations": [
+                             {"from": "human",
+                              "value": "<video>\nHow would you rate the quality of this video?"},
+                             {"from": "gpt", "value": f"The quality of this video is "
+                                                      f"{LEVELS[sev]}."}]})
+    return rows
+
+
+def held_out_srcc(model_dir: Path, rows: list[dict]) -> float:
+    from vqa.model.vqa_model import VQAModel
+
+    model = VQAModel.from_pretrained(model_dir)
+    return correlations([model.rate(r["video"])["score"] for r in rows],
+                        [r["mos"] for r in rows])["srcc"]
+
+
+def test_training_teaches_held_out_ranking(tmp_path, ray_local, mlflow_uri):
+    train = clips(tmp_path, TRAIN, 10, seed=1)
+    test = clips(tmp_path, TEST, 10, seed=2)
+    samples = tmp_path / "train.jsonl"
+    samples.write_text("".join(json.dumps(r) + "\n" for r in train))
+    cfg = {"name": "learning", "out": str(tmp_path / "out"), "model": {"preset": "tiny"},
+           "datasets": {"r": {"path": str(samples)}},
+           "stages": [{"name": "rating", "datasets": ["r"],
+                       "optim": {"lr": 1e-3, "max_steps": 120, "batch_size": 8,
+                                 "precision": "fp32", "warmup_ratio": 0.05}}],
+           "deepspeed": {"zero_stage": 0}, "scaling": {"workers": 1},
+           "checkpoint": {"every_steps": None}, "log_every": 40}
+    path = tmp_path / "learning.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    assert main(["model", "init", "--preset", "tiny", "--out", str(tmp_path / "init")]) == 0
+    before = held_out_srcc(tmp_path / "init", test)  # the same init (seed 0) as training's
+    assert main(["train", "--config", str(path)]) == 0
+    after = held_out_srcc(tmp_path / "out" / "model", test)
+    # a random init may rank by accident (brightness drives its activations either way); what
+    # training must do is turn the ranking the right way (seen: -0.63 → 0.43 in 120 steps)
+    assert after >= 0.3 and after - before >= 0.5, f"before {before:.3f}, after {after:.3f}"
