@@ -128,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     state: dict = {}
+    from vqa.runtime import init_ray
+
+    init_ray(worker_output=True)  # one local cluster for every step; training prints progress
     for step in STEPS:
         console.rule(step.__name__.removeprefix("step_"))
         step(out, state)

@@ -135,3 +135,40 @@ def test_killed_worker_resumes_mid_stage_without_repeating_a_stage(train_data, t
     assert result["resumes"] == 1
     assert result["stages"] == "rating, incontext"  # stage 1 was not run again
     assert result["global_steps"] == 28  # the step count continued from the checkpoint
+
+
+def test_the_same_command_after_a_crash_resumes(train_data, tmp_path, ray_local, mlflow_uri):
+    """No automatic restart (max_failures 0): the killed run fails; running it again with the
+    same name and storage continues from its latest checkpoint."""
+    from ray.train import TrainingFailedError
+
+    from vqa.pipelines.train import prepare, run_train
+
+    path = job_config("local-direct", train_data, tmp_path / "out", steps=16, every=2,
+                      name="t-crash", max_failures=0, register_as=None)
+    cfg = from_dict(TrainConfig, yaml.safe_load(path.read_text()))
+    failed: list = []
+
+    def first_run():
+        try:
+            run_train(cfg, prepare(cfg))
+        except TrainingFailedError as exc:
+            failed.append(exc)
+
+    thread = threading.Thread(target=first_run)
+    thread.start()
+    run_dir, killed = Path(cfg.out) / "ray" / cfg.name, False
+    deadline = time.monotonic() + 240
+    while thread.is_alive() and not killed and time.monotonic() < deadline:
+        if any(TrainState.read(p.parent).stage_step >= 4
+               for p in run_dir.glob("checkpoint_*/state.json")):
+            for w in _workers()[-1:]:
+                w.kill()
+                killed = True
+        time.sleep(0.2)
+    thread.join(timeout=300)
+    assert killed and failed, "the first run should have died with its worker"
+    prep = prepare(cfg)
+    assert prep["resume_from"] is not None
+    summary = run_train(cfg, prep)
+    assert summary["resumes"] == 1 and summary["global_steps"] == 16

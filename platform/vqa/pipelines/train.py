@@ -134,6 +134,8 @@ def run_train(cfg: TrainConfig, prep: dict | None = None) -> dict:
         out = Path(cfg.out) / MODEL_DIR
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(Path(d) / MODEL_DIR, out)
+    _note(out / "config.yaml", f"trained by vqa train '{cfg.name}' ({cfg.strategy or 'custom'}: "
+                               f"{', '.join(state.stages_done)}; {state.global_step} steps)")
     summary = {"name": cfg.name, "strategy": cfg.strategy or "-",
                "stages": ", ".join(state.stages_done), "global_steps": state.global_step,
                "samples_seen": state.samples_seen, "resumes": state.resumes,
@@ -148,6 +150,15 @@ def run_train(cfg: TrainConfig, prep: dict | None = None) -> dict:
     summary["elapsed_s"] = round(time.perf_counter() - start, 1)
     (Path(cfg.out) / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     return summary
+
+
+def _note(config_file: Path, note: str) -> None:
+    """Say on the saved model what made it (`vqa score` prints it under its table)."""
+    import yaml
+
+    data = yaml.safe_load(config_file.read_text())
+    data["note"] = note
+    config_file.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
 def planned_steps(cfg: TrainConfig, sizes: list[int]) -> list[int]:
