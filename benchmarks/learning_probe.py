@@ -23,7 +23,6 @@ import json
 import math
 import sys
 import time
-from pathlib import Path
 
 import cv2
 import numpy as np

@@ -124,11 +124,15 @@ def run_train(cfg: TrainConfig, prep: dict | None = None) -> dict:
     runs = _stage_runs(cfg, parent) if parent is not None else []
     job = {"cfg": cfg, "model_cfg": prep["model_cfg"], "stage_sizes": sizes,
            "stage_runs": runs, "tracking_uri": tracking_uri(), "init_from": prep["init_from"]}
-    result = trainer_for(cfg, job, datasets, prep["storage"]).fit()
     from mlflow import MlflowClient
 
-    for rid in runs:
-        MlflowClient(tracking_uri()).set_terminated(rid, "FINISHED")
+    status = "FAILED"
+    try:
+        result = trainer_for(cfg, job, datasets, prep["storage"]).fit()
+        status = "FINISHED"
+    finally:
+        for rid in runs:  # a crashed run's stage runs say so (the re-run opens new ones)
+            MlflowClient(tracking_uri()).set_terminated(rid, status)
     with result.checkpoint.as_directory() as d:
         state = TrainState.read(Path(d))
         out = Path(cfg.out) / MODEL_DIR
