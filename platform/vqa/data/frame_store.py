@@ -186,9 +186,11 @@ def join_samples(samples: pa.Table, frames: pa.Table) -> tuple[pa.Table, dict]:
 
 
 def sample_from_row(row: dict) -> dict:
-    """A joined training row → the sample dict `prepare_sample` takes (conversations, scores
-    parsed back from JSON)."""
-    scores = row.get("scores")
-    return {"id": row["id"], "video": row["video"], "conversations": json.loads(row["conversations"]),
+    """A training row → the sample dict `prepare_sample` takes. Joined frame-shard rows carry
+    conversations and scores as JSON text (parsed back here); plain sample rows carry them as
+    lists / dicts already."""
+    convs, scores = row["conversations"], row.get("scores")
+    return {"id": row.get("id"), "video": row["video"],
+            "conversations": json.loads(convs) if isinstance(convs, str) else convs,
             "task": row.get("task"), "mos": row.get("mos"),
             "scores": json.loads(scores) if isinstance(scores, str) else scores}

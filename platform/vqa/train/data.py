@@ -7,7 +7,6 @@ stage with no usable sample fails up front with the reason."""
 from __future__ import annotations
 
 import itertools
-import json
 import os
 from pathlib import Path
 from typing import Callable, Iterator
@@ -16,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vqa.data import read_samples
+from vqa.data.frame_store import sample_from_row
 from vqa.errors import ConfigError, VideoError
 from vqa.train.config import DatasetSpec, StageConfig, TrainConfig
 
@@ -61,18 +61,6 @@ def stage_samples(cfg: TrainConfig, stage: StageConfig) -> tuple[pa.Table, dict]
     return kept, counts
 
 
-def to_sample(row: dict) -> dict:
-    """A dataset row (samples table or frame-shard join) → the sample dict `prepare_sample` takes."""
-    convs = row["conversations"]
-    if isinstance(convs, str):
-        convs = json.loads(convs)
-    scores = row.get("scores")
-    if isinstance(scores, str):
-        scores = json.loads(scores)
-    return {"id": row.get("id"), "video": row["video"], "conversations": convs,
-            "task": row.get("task"), "mos": row.get("mos"), "scores": scores}
-
-
 def usable_rows(rows: Iterator[dict], frames_of: Callable[[dict], dict], skipped: dict,
                 patience: int) -> Iterator[tuple[dict, dict]]:
     """(sample, frames) for each row whose frames load; a failing row is counted in
@@ -91,7 +79,7 @@ def usable_rows(rows: Iterator[dict], frames_of: Callable[[dict], dict], skipped
                                    f"{row.get('video')}: {exc}") from exc
             continue
         bad_run = 0
-        yield to_sample(row), frames
+        yield sample_from_row(row), frames
 
 
 def step_batches(iter_epoch: Callable[[int], Iterator[dict]], steps_per_epoch: int,
