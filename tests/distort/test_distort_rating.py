@@ -211,3 +211,49 @@ def test_samples_use_the_model_prompt_and_level_word_position():
         dimension_questions=False), prompt.question, prompt.answer_prefix)
     assert len(only) == 1
     json.dumps(samples)
+
+
+def test_visible_types_leave_out_no_op_degradations():
+    """Desaturating a grey source or freezing a still one changes nothing, so the label rule
+    would call an untouched clip degraded: those types are left out for such sources."""
+    from vqa.distort.degrade import TEMPORAL_TYPES, visible_types
+    colour_moving = list(photo(n=12))
+    grey_moving = [np.repeat(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY)[..., None], 3, -1)
+                   for f in colour_moving]
+    colour_still = [colour_moving[0]] * 12
+    p = RatingParams()
+    assert visible_types(colour_moving, GLOBAL_TYPES, p.min_chroma, p.min_motion) == \
+        list(GLOBAL_TYPES)
+    assert visible_types(grey_moving, GLOBAL_TYPES, p.min_chroma, p.min_motion) == \
+        [t for t in GLOBAL_TYPES if t != "desaturation"]
+    assert visible_types(colour_still, GLOBAL_TYPES, p.min_chroma, p.min_motion) == \
+        [t for t in GLOBAL_TYPES if t not in TEMPORAL_TYPES]
+    with pytest.raises(ValueError, match="visible"):
+        plan_source("s", 0, p, types=[])
+
+
+def test_rendered_rating_clips_of_a_grey_source_all_differ_from_the_reference(tmp_path):
+    """Every degraded clip of a greyscale source is visibly different from its reference
+    (no clip labelled degraded is a copy), and the summary names the left-out type."""
+    from vqa.config import from_dict
+    from vqa.pipelines.synthesize import SynthesizeConfig
+    from vqa.pipelines.synthesize_rating import render_rating_source
+    from vqa.video.decode import iter_frames
+    from vqa.video.writer import write_video
+
+    frames = [np.repeat(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY)[..., None], 3, -1)
+              for f in photo(n=20, w=96, h=72)]
+    src = tmp_path / "grey.mp4"
+    write_video(iter(frames), 10.0, src, quality=0, pix_fmt="yuv444p")
+    cfg = from_dict(SynthesizeConfig, {"manifest": "m", "out": str(tmp_path / "out"),
+                                       "mode": "rating", "rating": {"clips_per_source": 12}})
+    rows = render_rating_source({"video_id": "grey", "path": str(src), "fps": 10.0,
+                                 "frames": 20, "width": 96, "height": 72}, cfg)
+    assert len(rows) == 12 and all(r["status"] == "ok" for r in rows)
+    assert all(r["skipped_types"] == ["desaturation"] for r in rows)
+    assert not any("desaturation" in r["types"] for r in rows)
+    ref = np.stack(list(iter_frames(next(r["video"] for r in rows if not r["types"]))))
+    for r in rows:
+        if r["types"]:
+            got = np.stack(list(iter_frames(r["video"]))).astype(np.float64)
+            assert np.abs(got - ref).mean() > 1.0, r["degradations"]

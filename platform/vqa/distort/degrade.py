@@ -100,6 +100,31 @@ def degrade_frame(frame: np.ndarray, kind: str, severity: int, p: DegradeParams,
     raise ValueError(f"{kind!r} is not a per-frame degradation")
 
 
+def chroma_of(frames: list[np.ndarray]) -> float:
+    """Mean distance of a pixel from its own grey (0–255): ~0 for a greyscale source."""
+    f = np.stack(frames).astype(np.float32)
+    return float(np.abs(f - f.mean(axis=-1, keepdims=True)).mean())
+
+
+def motion_of(frames: list[np.ndarray]) -> float:
+    """Mean absolute change between consecutive frames (0–255): ~0 for a still source."""
+    if len(frames) < 2:
+        return 0.0
+    f = np.stack(frames).astype(np.float32)
+    return float(np.abs(np.diff(f, axis=0)).mean())
+
+
+def visible_types(frames: list[np.ndarray], types: Iterable[str], min_chroma: float,
+                  min_motion: float) -> list[str]:
+    """The types that change this source. Desaturating a greyscale source or freezing a still
+    one leaves it untouched, yet the label rule would call it degraded: a clip whose label
+    contradicts its pixels teaches a rater nothing (such no-ops were 6 % of a demo set)."""
+    chroma, motion = chroma_of(frames), motion_of(frames)
+    return [t for t in types
+            if not (t == "desaturation" and chroma < min_chroma)
+            and not (t in TEMPORAL_TYPES and motion < min_motion)]
+
+
 def temporal_source(i: int, kind: str, severity: int, fps: float, p: DegradeParams) -> int:
     """The source frame shown at output frame i. Stutter: in each second, the last share of
     frames freezes on the one before (at least `severity` frames, so each step repeats more);

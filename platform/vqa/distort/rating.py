@@ -22,6 +22,9 @@ class RatingParams:
     double_share: float = 0.35         # share of the degraded clips with two degradations
     types: list[str] = field(default_factory=lambda: list(GLOBAL_TYPES))
     max_seconds: float | None = 4.0    # cut long sources (training clips need not be long)
+    min_chroma: float = 2.0            # below it (0–255) a source is grey: no desaturation
+    min_motion: float = 0.5            # below it (0–255 per frame) a source is still: no
+                                       # stutter / judder (see degrade.visible_types)
     splits: dict[str, float] = field(default_factory=lambda: {"train": 0.7, "val": 0.1,
                                                               "test": 0.2})
     split_salt: str = "rating"
@@ -41,6 +44,8 @@ class RatingParams:
                 or abs(sum(self.splits.values()) - 1) > 1e-6:
             raise ConfigError(f"rating.splits: fractions for {list(SPLITS)} summing to 1, "
                               f"got {self.splits}")
+        if self.min_chroma < 0 or self.min_motion < 0:
+            raise ConfigError("rating.min_chroma and rating.min_motion must be >= 0")
         if self.max_seconds is not None and self.max_seconds <= 0:
             raise ConfigError("rating.max_seconds must be > 0 (or null: whole sources)")
         self.degrade.validate()
@@ -62,12 +67,17 @@ def split_of(source_id: str, seed: int, p: RatingParams) -> str:
     return SPLITS[-1]
 
 
-def plan_source(source_id: str, seed: int, p: RatingParams) -> list[dict]:
+def plan_source(source_id: str, seed: int, p: RatingParams,
+                types: list[str] | None = None) -> list[dict]:
     """Clip plans: {clip_id, degradations: [(type, severity)], cast}. Severities cycle 1..5 from
-    a per-source offset (balanced over sources and types); types cycle through a per-source
-    permutation; a double pairs two types of different dimensions."""
+    a per-source offset (balanced over sources and types); types (`p.types`, or the subset that
+    is visible on this source) cycle through a per-source permutation; a double pairs two types
+    of different dimensions."""
     rng = np.random.default_rng(int(_unit("plan", seed, source_id) * 2**63))
-    types = [p.types[i] for i in rng.permutation(len(p.types))]
+    pool = list(p.types if types is None else types)
+    if not pool:
+        raise ValueError("no degradation type is visible on this source")
+    types = [pool[i] for i in rng.permutation(len(pool))]
     degraded = p.clips_per_source - p.references
     doubles = int(round(degraded * p.double_share))
     if len({DIMENSION_OF[t] for t in types}) < 2:

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from vqa.data.io import write_samples
-from vqa.distort.degrade import degrade_stream
+from vqa.distort.degrade import degrade_stream, visible_types
 from vqa.distort.rating import SPLITS, clip_samples, plan_source, split_of
 from vqa.distort.rating_label import FIVE, level_words, scores
 from vqa.distort.render import _Timed, clip_seed
@@ -36,7 +36,8 @@ RATING_SCHEMA = pa.schema([
     ("clip_id", pa.string()), ("source_id", pa.string()), ("source_path", pa.string()),
     ("video", pa.string()), ("seed", pa.int64()), ("split", pa.string()),
     ("degradations", pa.string()), ("types", pa.list_(pa.string())),
-    ("severities", pa.list_(pa.int32())), ("cast", pa.string()), ("mos", pa.float64()),
+    ("severities", pa.list_(pa.int32())), ("skipped_types", pa.list_(pa.string())),
+    ("cast", pa.string()), ("mos", pa.float64()),
     ("level", pa.string()), *[(d, pa.float64()) for d in DIMS],
     ("fps", pa.float64()), ("frames", pa.int64()), ("width", pa.int32()), ("height", pa.int32()),
     ("encode", pa.string()), ("decode_s", pa.float64()), ("distort_s", pa.float64()),
@@ -44,6 +45,7 @@ RATING_SCHEMA = pa.schema([
 ])
 LABEL_COLUMNS = ["video", "mos", "level", "split", "source_id", *DIMS]
 CACHE_BYTES = 256 * 1024**2  # decode a source once when its cut fits; else once per clip
+PROBE_FRAMES = 24            # frames that decide which degradation types a source shows
 
 
 def _reason(exc: Exception) -> str:
@@ -71,7 +73,20 @@ def render_rating_source(source: dict, cfg) -> list[dict]:
         except Exception as exc:
             cache_error = _reason(exc)
         decode_s = time.perf_counter() - t
-    rows, plans = [], plan_source(vid, cfg.seed, r)
+    types = list(r.types)
+    if cache_error is None:
+        try:
+            probe = cached[:PROBE_FRAMES] if cached is not None else \
+                list(itertools.islice(iter_frames(path), PROBE_FRAMES))
+            types = visible_types(probe, r.types, r.min_chroma, r.min_motion)
+        except Exception as exc:
+            cache_error = _reason(exc)
+    skipped = sorted(set(r.types) - set(types))
+    if not types:
+        types, cache_error = list(r.types), (
+            f"none of the types {list(r.types)} is visible on this source (greyscale: no "
+            f"desaturation; still: no stutter / judder)")
+    rows, plans = [], plan_source(vid, cfg.seed, r, types)
     for plan in plans:
         degs = plan["degradations"]
         sc = scores(degs, r.label)
@@ -81,7 +96,8 @@ def render_rating_source(source: dict, cfg) -> list[dict]:
         row = dict(clip_id=plan["clip_id"], source_id=vid, source_path=path, video=None,
                    seed=seed, split=split, degradations="+".join(f"{t}-{s}" for t, s in degs)
                    or "reference", types=[t for t, _ in degs], severities=[s for _, s in degs],
-                   cast=plan["cast"], mos=sc["overall"], level=words["overall"], **sc, fps=fps,
+                   skipped_types=skipped, cast=plan["cast"], mos=sc["overall"],
+                   level=words["overall"], **sc, fps=fps,
                    frames=n, width=w, height=h, decode_s=decode_s / len(plans),
                    status="ok", error=None)
         if cache_error:
@@ -181,6 +197,9 @@ def run_rating(cfg) -> dict:
         "clips": len(ok), "failed_clips": len(errors),
         "failed_sources": len({r["source_id"] for r in errors}),
         "samples": sum(len(v) for v in per_split.values()),
+        "invisible_types": dict(sorted(Counter(
+            t for r in {r["source_id"]: r for r in specs.to_pylist()}.values()
+            for t in r["skipped_types"] or ()).items())),  # sources per type left out
         "splits": {s: {"sources": len({r["source_id"] for r in ok if r["split"] == s}),
                        "clips": sum(r["split"] == s for r in ok),
                        "samples": len(per_split[s])} for s in SPLITS},
