@@ -85,6 +85,8 @@ def from_dict(cls: type[T], data: dict, *, where: str = "config") -> T:
         obj = cls(**kwargs)
     except TypeError as exc:
         raise ConfigError(f"{where}: {exc}") from exc
+    from vqa.storage import resolve_fields
+    resolve_fields(obj, getattr(cls, "PATHS", ()))
     validate = getattr(obj, "validate", None)
     if callable(validate):
         validate()

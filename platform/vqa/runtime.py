@@ -33,9 +33,24 @@ def init_ray(address: str | None = None, num_cpus: int | None = None, verbose: b
         ray.init(address=address, **kwargs)
     else:
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+        _hush_token_notice()
         ray.init(num_cpus=num_cpus, include_dashboard=False,
                  object_store_memory=object_store_memory, **kwargs)
     return ray.get_runtime_context()
+
+
+class _DropTokenNotice(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Token authentication is enabled for this Ray")
+
+
+def _hush_token_notice() -> None:
+    """Ray 2.60 turns token auth on for a new local cluster and says so on every start; for the
+    embedded cluster a command starts for itself that notice is noise (auth stays on; set
+    RAY_AUTH_MODE=disabled to turn it off)."""
+    log = logging.getLogger("ray._private.authentication.authentication_token_setup")
+    if not any(isinstance(f, _DropTokenNotice) for f in log.filters):
+        log.addFilter(_DropTokenNotice())
 
 
 def quiet_logs(verbose: bool) -> None:

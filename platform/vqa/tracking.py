@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-from pathlib import Path
 from typing import Any, Iterator
 
 DEFAULT_URI = "sqlite:///mlruns.db"
@@ -12,11 +11,11 @@ EXPERIMENT_PREFIX = "vqa-"
 
 
 def tracking_uri() -> str:
-    """`MLFLOW_TRACKING_URI` when set, else SQLite in the working directory."""
-    uri = os.environ.get("MLFLOW_TRACKING_URI")
-    if uri:
-        return uri
-    return f"sqlite:///{Path.cwd() / 'mlruns.db'}"
+    """`MLFLOW_TRACKING_URI` when set, else SQLite beside the user's data
+    (`vqa.storage.default_tracking_uri`: never inside a submitted job's uploaded folder)."""
+    from vqa.storage import default_tracking_uri
+
+    return os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
 
 
 def _flatten(d: dict, prefix: str = "") -> dict[str, Any]:

@@ -62,6 +62,7 @@ class AestheticConfig:
 
 @dataclass
 class AnnotateConfig:
+    PATHS = ('manifest', 'out', 'prompts_dir')  # storage paths: vqa.storage.resolve at load
     manifest: str = ""  # an ingest manifest (parquet); status=ok rows are annotated
     out: str = ""
     roles: Roles = field(default_factory=Roles)

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from vqa.config import to_dict
 from vqa.runtime import init_ray
+from vqa.storage import run_name
 from vqa.tracking import job_run, log_metrics
 
 console = Console()
@@ -34,7 +35,8 @@ def run_job(kind: str, cfg: Any, fn: Callable[[Any], dict], args: argparse.Names
     import mlflow
 
     ctx = init_ray(args.address, args.num_cpus, args.verbose, worker_output=worker_output)
-    with job_run(kind, to_dict(cfg), tags={"ray.cluster": ctx.gcs_address}) as run:
+    with job_run(kind, to_dict(cfg), run_name=run_name(kind, cfg),
+                 tags={"ray.cluster": ctx.gcs_address}) as run:
         summary = fn(cfg)
         log_metrics({k: v for k, v in summary.items() if isinstance(v, (int, float))})
         mlflow.log_dict(summary, "summary.json")

@@ -37,6 +37,7 @@ log = logging.getLogger("vqa.frames")
 
 @dataclass
 class FramesJobConfig:
+    PATHS = ('out', 'samples', 'manifest')  # storage paths: vqa.storage.resolve at load
     out: str                                   # ROOT: shards go to ROOT/<frames_key>/
     samples: list[str] = field(default_factory=list)  # instruction sample files (jsonl/json/parquet)
     manifest: str | None = None                # or/and an ingest manifest (its ok rows' paths)

@@ -23,6 +23,7 @@ from vqa.video.probe import probe
 
 @dataclass
 class IngestConfig:
+    PATHS = ('src', 'out')  # storage paths: vqa.storage.resolve at load
     src: str
     out: str
     min_duration: float = 3.0  # OmniVQA's pool: length in [3, 15) s

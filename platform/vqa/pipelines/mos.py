@@ -30,6 +30,7 @@ from vqa.subjective.splits import FINEVD_RATIOS, OMNIVQA_RATIOS, split_videos
 
 @dataclass
 class MosJobConfig:
+    PATHS = ('ratings', 'out', 'objective')  # storage paths: vqa.storage.resolve at load
     ratings: str
     out: str
     dimensions: list[str] | None = None          # None: every dimension in the file

@@ -44,6 +44,7 @@ SPEC_SCHEMA = pa.schema([
 
 @dataclass
 class SynthesizeConfig:
+    PATHS = ('manifest', 'out')  # storage paths: vqa.storage.resolve at load
     manifest: str
     out: str
     # incontext: local distortions + in-context Q&A (or the FG benchmark); rating: global

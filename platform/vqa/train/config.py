@@ -16,6 +16,7 @@ from vqa.model.lora import GROUPS
 
 @dataclass
 class ModelSpec:
+    PATHS = ('init_from',)  # storage paths: vqa.storage.resolve at load
     preset: str = "tiny"
     overrides: dict[str, Any] = field(default_factory=dict)  # VQAConfig keys, e.g. lora: {r: 8}
     init_from: str | None = None  # a saved folder or models:/NAME/VERSION to start from
@@ -24,6 +25,7 @@ class ModelSpec:
 
 @dataclass
 class DatasetSpec:
+    PATHS = ('path',)  # storage paths: vqa.storage.resolve at load
     path: str  # instruction samples (JSONL / parquet), as `vqa.data.read_samples` reads them
     tasks: list[str] = field(default_factory=list)  # keep only these tasks (empty: all)
     max_samples: int | None = None
@@ -99,6 +101,7 @@ class ScalingConfig:
 class FramesSpec:
     """Pre-decoded frame shards (`vqa frames`): workers never decode. `root: null` decodes each
     clip in the worker (fine for small runs)."""
+    PATHS = ('root',)  # storage paths: vqa.storage.resolve at load
 
     root: str | None = None
     build: bool = True  # decode what the shards lack before training (a Ray Data step)
@@ -106,6 +109,7 @@ class FramesSpec:
 
 @dataclass
 class TrainConfig:
+    PATHS = ('out', 'storage_path')  # storage paths: vqa.storage.resolve at load
     name: str  # fixed run name: the same name and storage resume the same run
     datasets: dict[str, DatasetSpec]
     stages: list[StageConfig]
