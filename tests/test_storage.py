@@ -63,3 +63,7 @@ def test_submitted_job_refuses_relative_paths_and_the_default_mlflow_store(clean
 def test_run_names_say_what_the_job_read_and_wrote(clean_env):
     cfg = from_dict(IngestConfig, {"src": "/data/pool/", "out": "/work/ingest"})
     assert run_name("ingest", cfg) == "ingest: pool → ingest"
+    train = from_dict(TrainConfig, {"name": "tiny-direct", "out": "/o/model",
+                                    "datasets": {"a": {"path": "/d/a.jsonl"}},
+                                    "stages": [{"name": "s", "datasets": ["a"]}]})
+    assert run_name("train", train) == "train: tiny-direct → model"

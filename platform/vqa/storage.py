@@ -83,6 +83,7 @@ def run_name(kind: str, cfg) -> str:
     first = inputs[0][0] if inputs and isinstance(inputs[0], (list, tuple)) and inputs[0] \
         else (inputs[0] if inputs else None)
     out = getattr(cfg, "out", None)
+    first = getattr(cfg, "name", None) or first  # a named job (train) reads as its name
     parts = [p for p in (first and short(first), out and f"→ {short(out)}") if p]
     return f"{kind}: {' '.join(parts)}" if parts else kind
 
