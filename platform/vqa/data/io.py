@@ -20,11 +20,12 @@ from vqa.data.schemas import (
     STATUSES,
     TASKS,
 )
+from vqa.errors import InputError
 
 ROLE_ALIASES = {"human": "human", "user": "human", "gpt": "gpt", "ai": "gpt", "assistant": "gpt"}
 
 
-class SchemaError(ValueError):
+class SchemaError(InputError):
     """A record that does not fit its contract; the message names the record and field."""
 
 
