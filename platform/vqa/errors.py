@@ -37,9 +37,13 @@ class JobFailed(RuntimeError):
 
 
 def describe_os_error(exc: OSError) -> str:
-    """`path: reason` for an OSError (not Python's `[Errno 2] …: 'path'`)."""
-    reason = exc.strerror or str(exc)
-    return f"{exc.filename}: {reason.lower()}" if exc.filename else reason
+    """An OSError in the words every command uses: `not found: PATH` (as `<what> not found:
+    PATH` elsewhere), else `PATH: reason` (not Python's `[Errno 2] …: 'path'`)."""
+    if not exc.filename:
+        return str(exc)
+    if isinstance(exc, FileNotFoundError):
+        return f"not found: {exc.filename}"
+    return f"{exc.filename}: {(exc.strerror or str(exc)).lower()}"
 
 
 # What a user can cause with a bad path, file, value or address: one line, exit 2.

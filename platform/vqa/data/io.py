@@ -158,6 +158,22 @@ def read_samples(path: str | os.PathLike) -> pa.Table:
 def read_labels(path: str | os.PathLike) -> pa.Table:
     """`video, mos` labels: CSV/JSON with a header, or KoNViD/LSVQ `labels.txt` (`name, mos, …`)."""
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(21, "is a folder, not a labels file", str(path))
+    try:
+        table = _read_labels(path)
+    except (pa.ArrowException, ValueError, KeyError, IndexError, TypeError,
+            UnicodeDecodeError) as exc:
+        if isinstance(exc, SchemaError):
+            raise
+        raise SchemaError(f"{path}: not a labels file of video, mos rows "
+                          f"({' '.join(str(exc).split())[:200]})") from None
+    if not table.num_rows:
+        raise SchemaError(f"{path}: no labels (video, mos rows) in the file")
+    return table
+
+
+def _read_labels(path: Path) -> pa.Table:
     if path.suffix == ".json":
         data = json.loads(path.read_text())
         if isinstance(data, dict):

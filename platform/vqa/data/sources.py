@@ -59,8 +59,8 @@ def list_videos(src: str | os.PathLike) -> list[str]:
     elif path.exists():
         raise SourceError(f"{text}: not a regular file or folder")
     else:
-        raise SourceError(f"{text}: no such file or folder (SRC is a folder, a glob, a "
-                          f".csv/.parquet/.txt list of paths or a video file)")
+        raise SourceError(f"SRC not found: {text} (SRC is a folder, a glob, a .csv/.parquet/"
+                          f".txt list of paths or a video file)")
     seen, unique = set(), []
     for p in found:
         p = str(Path(p).absolute())
