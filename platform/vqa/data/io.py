@@ -52,10 +52,27 @@ def write_manifest(rows: list[dict] | pa.Table, path: str | os.PathLike) -> Path
     return path
 
 
+def read_parquet(path: str | os.PathLike, what: str = "manifest") -> pa.Table:
+    """A parquet file or folder; a missing or unreadable one is one line naming it."""
+    if not Path(path).exists() and "://" not in str(path):
+        raise FileNotFoundError(2, "No such file or directory", str(path))
+    try:
+        return pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise SchemaError(f"{path}: not a parquet {what} "
+                          f"({' '.join(str(exc).split())[:200]})") from None
+
+
 def read_manifest(path: str | os.PathLike, status: str | None = STATUS_OK) -> pa.Table:
     """A manifest (file or folder of parquet), by default only the usable (`ok`) rows."""
-    table = pq.read_table(path)
-    table = manifest_table(table)
+    table = read_parquet(path)
+    if "status" not in table.column_names or "path" not in table.column_names:
+        raise SchemaError(f"{path}: not a manifest (no status / path columns; got "
+                          f"{table.column_names[:8]}); make one with `vqa ingest`")
+    try:
+        table = manifest_table(table)
+    except pa.ArrowException as exc:
+        raise SchemaError(f"{path}: manifest columns of the wrong type ({exc})") from None
     if status is not None:
         table = table.filter(pc.equal(table.column("status"), status))
     return table
