@@ -153,8 +153,11 @@ def read_samples(path: str | os.PathLike) -> pa.Table:
     """Instruction samples from parquet, JSONL or a JSON list (LLaVA / VQA² / FineVQ forms)."""
     path = Path(path)
     if path.suffix == ".parquet" or path.is_dir():
-        return samples_table(pq.read_table(path).to_pylist())
-    text = path.read_text()
+        return samples_table(read_parquet(path, "samples file").to_pylist())
+    try:
+        text = path.read_text()
+    except UnicodeDecodeError:
+        raise SchemaError(f"{path}: not a text samples file (.jsonl / .json)") from None
     if path.suffix == ".jsonl":
         raw = []
         for n, line in enumerate(text.splitlines(), 1):
@@ -164,9 +167,15 @@ def read_samples(path: str | os.PathLike) -> pa.Table:
                 except json.JSONDecodeError as exc:
                     raise SchemaError(f"{path}:{n}: invalid JSON ({exc.msg})") from exc
     else:
-        raw = json.loads(text)
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SchemaError(f"{path}: invalid JSON ({exc.msg} at line {exc.lineno}); samples "
+                              f"are .jsonl, a .json list or .parquet") from None
         if isinstance(raw, dict):
             raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
+        raise SchemaError(f"{path}: samples must be JSON objects (one per line, or a list)")
     return samples_table(raw)
 
 
