@@ -49,7 +49,7 @@ def main(args: argparse.Namespace) -> int:
 
 def why_none_kept(summary: dict) -> str:
     reasons = summary.get("error_reasons") or {}
-    parts = [f"{n} {r}" for r, n in list(reasons.items())[:2]]
+    parts = [f"{n} {r}" for r, n in list(reasons.items())[:3]]
     if summary.get("filtered"):
         parts.append(f"{summary['filtered']} outside the duration range")
     return "; ".join(parts) + f" (see {summary['manifest']})"
