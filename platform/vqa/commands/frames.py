@@ -10,7 +10,7 @@ import yaml
 from vqa.commands.common import add_runtime_flags, print_summary, run_job
 from vqa.config import load
 from vqa.errors import ConfigError
-from vqa.errors import InputError
+from vqa.errors import InputError, JobFailed
 from vqa.outputs import check_out_dir
 from vqa.pipelines.frames import FramesJobConfig, collect_videos, model_config, run_frames
 
@@ -63,4 +63,8 @@ def main(args: argparse.Namespace) -> int:
         raise InputError(f"{cfg.samples or cfg.manifest}: no videos to decode")
     summary = run_job("frames", cfg, run_frames, args)
     print_summary("frames", summary, args.json)
+    if summary["decoded"] and not summary["ok"] and summary["decoded"] == summary["failed"]:
+        reasons = summary.get("error_reasons") or {}
+        raise JobFailed(f"all {summary['failed']} videos failed to decode"
+                        + (f"; commonest: {next(iter(reasons))}" if reasons else ""))
     return 0

@@ -10,6 +10,7 @@ import sys
 
 from vqa.commands.common import add_overwrite_flag, add_runtime_flags, print_summary, run_job
 from vqa.config import load
+from vqa.errors import JobFailed
 from vqa.pipelines.synthesize import SynthesizeConfig, check_inputs, run_synthesize
 
 
@@ -88,9 +89,12 @@ def main(args: argparse.Namespace) -> int:
     summary = run_job("synthesize", cfg, run_synthesize, args)
     if args.json:
         print_summary("synthesize", summary, True)
-        return 0
-    warnings = summary.pop("warnings", [])
-    print_summary("synthesize", summary)
-    for w in warnings:  # once, after the table whose counts they explain
-        print(f"vqa synthesize: warning: {w}", file=sys.stderr)
+    else:
+        warnings = summary.pop("warnings", [])
+        print_summary("synthesize", summary)
+        for w in warnings:  # once, after the table whose counts they explain
+            print(f"vqa synthesize: warning: {w}", file=sys.stderr)
+    if not summary["clips"] and summary["failed_clips"]:
+        raise JobFailed(f"all {summary['failed_clips']} clips failed; see {summary['specs']} "
+                        f"(status, error)")
     return 0
