@@ -25,6 +25,7 @@ from vqa.distort.degrade import degrade_stream, visible_types
 from vqa.distort.rating import SPLITS, clip_samples, plan_source, split_of
 from vqa.distort.rating_label import FIVE, level_words, scores
 from vqa.distort.render import _Timed, clip_seed
+from vqa.errors import ConfigError
 from vqa.outputs import write_text_atomic
 from vqa.pipelines.context import single_stage
 from vqa.video.decode import iter_frames
@@ -144,6 +145,10 @@ def load_rating_sources(cfg) -> tuple[pa.Table, int]:
     table = read_parquet(cfg.manifest)
     table = table.filter(pc.equal(table.column("status"), "ok")).sort_by("video_id")
     total = table.num_rows  # no objective-score threshold here (see the module docstring)
+    missing = sorted(set(cfg.rating.held_out) - set(table.column("video_id").to_pylist()))
+    if missing:  # a typo would silently make an empty test split
+        raise ConfigError(f"rating.held_out: {missing} are not usable sources of "
+                          f"{cfg.manifest} (ids are the manifest's video_id)")
     if cfg.max_sources is not None:
         table = table.slice(0, cfg.max_sources)
     return table.select(["video_id", "path", "fps", "frames", "width", "height"]), total
