@@ -47,6 +47,9 @@ def command_name(args: argparse.Namespace) -> str:
 
 def error_line(exc: BaseException) -> str:
     """The one line an expected failure prints (after `vqa CMD: `)."""
+    cause = getattr(exc, "cause", None)  # raised in a Ray task: Ray's wrapper holds the original
+    if isinstance(cause, BaseException):
+        exc = cause
     if isinstance(exc, OSError):
         return describe_os_error(exc)
     text = " ".join(str(exc).split())  # one line, whatever the message held

@@ -254,3 +254,17 @@ def test_console_script_entry_point(inputs):
                          env=clean_env(), cwd=inputs["dir"], timeout=120)
     lines = [x for x in res.stderr.splitlines() if x.strip()]
     assert res.returncode == 2 and len(lines) == 1 and UNREACHABLE in lines[0], res.stderr
+
+
+def test_an_expected_failure_inside_a_ray_task_is_still_one_line():
+    """Ray re-raises a task's exception as a subclass of both RayTaskError and the original
+    type (so the boundary catches it); the line is the original message, not Ray's traceback."""
+    from ray.exceptions import RayTaskError
+
+    from vqa.cli import error_line
+    from vqa.errors import EXPECTED, InputError
+
+    wrapped = RayTaskError("probe_batch", "Traceback (most recent call last):\n  …",
+                           InputError("clip.mp4: unreadable")).as_instanceof_cause()
+    assert isinstance(wrapped, EXPECTED)
+    assert error_line(wrapped) == "clip.mp4: unreadable"
