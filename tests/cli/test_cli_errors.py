@@ -65,6 +65,8 @@ def inputs(tmp_path_factory, clip_factory):
     build_model(preset_config("tiny")).save_pretrained(model)
     shutil.copytree(model, d / "corrupt_model")
     (d / "corrupt_model" / "model.safetensors").write_bytes(b"\x00" * 64)
+    shutil.copytree(model, d / "notok_model")
+    shutil.rmtree(d / "notok_model" / "tokenizer")
     shutil.copytree(model, d / "badcfg_model")
     (d / "badcfg_model" / "config.yaml").write_text("vision: [oops\n")
     port = free_port()
@@ -172,6 +174,8 @@ CASES = [
     ("score-dir-not-model", ["score", "vids/a.mp4", "--model", "emptydir"], {}, ["emptydir"]),
     ("score-corrupt-weights", ["score", "vids/a.mp4", "--model", "corrupt_model"], {},
      ["corrupt_model/model.safetensors"]),
+    ("score-model-without-tokenizer", ["score", "vids/a.mp4", "--model", "notok_model"], {},
+     ["notok_model", "tokenizer"]),
     ("score-corrupt-config", ["score", "vids/a.mp4", "--model", "badcfg_model"], {},
      ["badcfg_model/config.yaml", "YAML"]),
     # model, corpus

@@ -74,8 +74,13 @@ def load_config(path) -> VQAConfig:
     return from_dict(VQAConfig, read_yaml(path / CONFIG), where=str(path))
 
 
+def _unloadable(file: Path, exc: BaseException) -> InputError:
+    return InputError(f"{file}: cannot be loaded ({' '.join(str(exc).split())[:240]})",
+                      "re-save the model (vqa model init, or save_pretrained)")
+
+
 def load(path, device: str | None = None):
-    from safetensors import SafetensorError
+    from safetensors import SafetensorError, safe_open
     from safetensors.torch import load_model
 
     from vqa.model.components import load_tokenizer
@@ -86,13 +91,23 @@ def load(path, device: str | None = None):
         raise ConfigError(f"{path}: not a saved VQA model (needs {CONFIG} and {WEIGHTS}; "
                           f"make one with `vqa model init` or VQAModel.save_pretrained)")
     cfg = load_config(path)
-    model = build_model(cfg, weights=False, tokenizer=load_tokenizer(str(path / "tokenizer")))
+    try:
+        with safe_open(str(path / WEIGHTS), "pt"):  # the header, before building anything
+            pass
+    except SafetensorError as exc:
+        raise _unloadable(path / WEIGHTS, exc) from None
+    if not (path / "tokenizer").is_dir():  # else transformers would look for it on the hub
+        raise InputError(f"{path}: saved model without its tokenizer/ folder",
+                         "re-save the model (vqa model init, or save_pretrained)")
+    try:
+        tokenizer = load_tokenizer(str(path / "tokenizer"))
+    except OSError as exc:
+        raise _unloadable(path / "tokenizer", exc) from None
+    model = build_model(cfg, weights=False, tokenizer=tokenizer)
     try:
         load_model(model, str(path / WEIGHTS), device=device or "cpu")
-    except (SafetensorError, RuntimeError, OSError) as exc:  # corrupt file, wrong shapes
-        reason = " ".join(str(exc).split())[:240]
-        raise InputError(f"{path / WEIGHTS}: cannot be loaded ({reason})",
-                         "re-save the model (vqa model init, or save_pretrained)") from None
+    except (SafetensorError, RuntimeError) as exc:  # a corrupt payload, weights of another shape
+        raise _unloadable(path / WEIGHTS, exc) from None
     model.eval()  # like transformers: a loaded model starts in eval mode (BatchNorm, dropout)
     return model.to(device) if device else model
 
