@@ -159,7 +159,7 @@ def test_ingest_of_only_broken_videos_fails(broken_files, cwd, ray_local, mlflow
 
 def test_annotate_where_every_row_fails_exits_1_naming_the_endpoint(cwd, clip_factory,
                                                                     ray_local, mlflow_uri,
-                                                                    capsys):
+                                                                    capfd):
     from vqa.annotate.testing import ScriptedServer
     from vqa.data import write_manifest
 
@@ -179,7 +179,8 @@ def test_annotate_where_every_row_fails_exits_1_naming_the_endpoint(cwd, clip_fa
     finally:
         server.stop()
     assert err.value.code == 1
-    line = capsys.readouterr().err.strip().splitlines()[-1]
+    stderr = capfd.readouterr().err
+    line = stderr.strip().splitlines()[-1]
     assert line.startswith("vqa annotate: failed: all 4 rows failed; commonest:")
     assert "auth" in line and server.base_url in line
 
