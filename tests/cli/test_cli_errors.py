@@ -272,3 +272,13 @@ def test_an_expected_failure_inside_a_ray_task_is_still_one_line():
                            InputError("clip.mp4: unreadable")).as_instanceof_cause()
     assert isinstance(wrapped, EXPECTED)
     assert error_line(wrapped) == "clip.mp4: unreadable"
+
+
+def test_every_command_has_bad_input_cases():
+    """A command that lands gets its rows in CASES (missing file, folder for file, empty file,
+    wrong format, unreachable address — those that apply), or this fails and names it."""
+    from vqa.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    covered = {argv[0] for _, argv, _, _ in CASES}
+    assert set(sub.choices) - covered == set()
