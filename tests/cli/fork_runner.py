@@ -59,7 +59,7 @@ def run(case: dict) -> int:
 # after it is safe.
 PRELOAD = ("vqa.cli", "vqa.commands.common", "vqa.pipelines.ingest", "vqa.pipelines.mos",
            "vqa.pipelines.synthesize", "vqa.pipelines.annotate", "vqa.pipelines.frames",
-           "vqa.pipelines.train", "vqa.model.vqa_model", "vqa.model.registry", "ray.data")
+           "vqa.pipelines.train", "vqa.model.vqa_model", "vqa.model.registry")
 
 
 def serve() -> None:
