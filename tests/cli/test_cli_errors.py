@@ -5,6 +5,7 @@ no traceback — and nothing of Ray started for what can be checked before it.""
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -75,6 +76,12 @@ def inputs(tmp_path_factory, clip_factory):
         ("expert", "summarizer", "judge", "writer")}}))
     train = yaml.safe_load((ROOT / "configs/local-direct.yaml").read_text())
     (d / "train_typo.yaml").write_text(yaml.safe_dump({**train, "scaling": {"workres": 2}}))
+    sample = {"video": "vids/a.mp4", "conversations": [
+        {"from": "human", "value": "<video>\nRate the quality."}, {"from": "gpt", "value": "Good."}]}
+    (d / "samples.jsonl").write_text(json.dumps(sample) + "\n")
+    (d / "train_ok.yaml").write_text(yaml.safe_dump(
+        {**train, "out": "train_out", "frames": {"root": "frames"},
+         "datasets": {k: {"path": "samples.jsonl"} for k in train["datasets"]}}))
     (d / "train_nodata.yaml").write_text(yaml.safe_dump(
         {**train, "datasets": {k: {**v, "path": "nowhere/samples.jsonl"}
                                for k, v in train["datasets"].items()}}))
@@ -191,6 +198,8 @@ CASES = [
                                  "--out", "f"], {}, ["samples.json", "JSON"]),
     ("frames-manifest-not-parquet", ["frames", "--manifest", "text.parquet", "--preset", "tiny",
                                      "--out", "f"], {}, ["text.parquet"]),
+    ("frames-unreachable-address", ["frames", "--samples", "samples.jsonl", "--preset", "tiny",
+                                    "--out", "f", "--address", UNREACHABLE], {}, [UNREACHABLE]),
     ("frames-out-is-file", ["frames", "--manifest", "manifest.parquet", "--preset", "tiny",
                             "--out", "afile.txt"], {}, ["afile.txt"]),
     # train
@@ -199,6 +208,8 @@ CASES = [
     ("train-dataset-missing", ["train", "--config", "train_nodata.yaml"], {},
      ["nowhere/samples.jsonl"]),
     ("train-no-config", ["train"], {}, ["--config"]),
+    ("train-unreachable-address", ["train", "--config", "train_ok.yaml", "--address",
+                                   UNREACHABLE], {}, [UNREACHABLE]),
 ]
 
 
