@@ -208,6 +208,8 @@ CASES = [
     ("train-dataset-missing", ["train", "--config", "train_nodata.yaml"], {},
      ["nowhere/samples.jsonl"]),
     ("train-no-config", ["train"], {}, ["--config"]),
+    ("train-out-is-file", ["train", "--config", "train_ok.yaml", "--out", "afile.txt"], {},
+     ["afile.txt"]),
     ("train-unreachable-address", ["train", "--config", "train_ok.yaml", "--address",
                                    UNREACHABLE], {}, [UNREACHABLE]),
 ]
