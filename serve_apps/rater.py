@@ -46,21 +46,18 @@ class Decoder:
         self.cfg = load_config(_model_dir(self.args))  # the config alone: no weights here
 
     def decode(self, source: dict) -> dict:
-        t0, tmp = time.perf_counter(), None
-        name = source.get("name", "upload")
+        t0, name = time.perf_counter(), source.get("name", "upload")
+        a = self.args
         try:
             if "url" in source:
-                source = {"data": media.fetch_http(source["url"], self.args.media,
-                                                   self.args.limits)}
-            if "data" in source:
-                tmp = media.write_temp(source["data"], Path(name).suffix or ".mp4")
-            frames = media.load_clip(self.cfg, tmp or source["path"], self.args.limits, name)
+                frames = media.clip_from_url(self.cfg, source["url"], a.media, a.limits)
+            elif "data" in source:
+                frames = media.clip_from_bytes(self.cfg, source["data"], a.limits, name)
+            else:
+                frames = media.load_clip(self.cfg, source["path"], a.limits, name)
             return {"frames": frames, "decode_s": time.perf_counter() - t0}
         except ClientError as exc:
             return {"error": (exc.status, exc.message)}
-        finally:
-            if tmp is not None:
-                tmp.unlink(missing_ok=True)
 
 
 @serve.deployment(ray_actor_options={"num_cpus": 0.5})

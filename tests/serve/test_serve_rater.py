@@ -9,31 +9,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from serve_fixtures import deploy, media_root, save_tiny
+from serve_fixtures import TOKEN, served  # noqa: F401
 from vqa.cli import main as vqa
 
-TOKEN = "s3cret-token-for-tests"
-
-
 @pytest.fixture(scope="module")
-def rater(ray_local, tmp_path_factory, clip_factory, broken_files):
-    from ray import serve
-
-    tmp = tmp_path_factory.mktemp("serve_rater")
-    clip = clip_factory("serve_clip.mp4", width=96, height=64, frames=60, fps=20.0, seed=5)
-    long_clip = clip_factory("serve_long.mp4", width=96, height=64, frames=100, fps=20.0)
-    outside = tmp / "outside.mp4"
-    outside.write_bytes(clip.read_bytes())
-    root = media_root(tmp, clip, outside)
-    (root / "long.mp4").write_bytes(long_clip.read_bytes())
-    model = save_tiny(tmp / "model")
-    (tmp / "token").write_text(TOKEN + "\n")
-    urls = deploy(tmp, ["rater"], model, [root],
-                  limits={"max_duration_s": 4.0, "max_upload_mb": 0.5, "max_batch": 4},
-                  extra={"auth_token_file": str(tmp / "token")})
-    yield {"url": urls["rater"], "clip": clip, "root": root, "model": model,
-           "outside": outside, "broken": broken_files}
-    serve.shutdown()
+def rater(served):
+    return served
 
 
 def post(r, path, **kw):

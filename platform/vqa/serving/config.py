@@ -64,7 +64,6 @@ class AppArgs:
     auth_token_file: str | None = None  # or a file holding it (a mounted secret)
     served_model_names: list[str] = field(default_factory=list)  # chatter aliases (vLLM's)
     adapters: dict[str, str] = field(default_factory=dict)  # chatter: model id → PEFT folder
-    max_adapters_per_replica: int = 4
 
     def validate(self) -> None:
         if not self.model:

@@ -117,3 +117,25 @@ def load_clip(cfg, path: str | os.PathLike, limits: Limits, name: str | None = N
         raise ClientError(422, f"{name}: not a readable video ({exc.reason})") from exc
     except (av.error.FFmpegError, ValueError, IndexError) as exc:
         raise ClientError(422, f"{name}: corrupt video ({type(exc).__name__}: {exc})") from exc
+
+
+def clip_from_bytes(cfg, data: bytes, limits: Limits, name: str = "upload") -> dict:
+    """Uploaded / downloaded bytes → sampled frames, through a temp file deleted after."""
+    if len(data) > limits.max_upload_bytes:
+        raise ClientError(413, f"{name}: larger than the {limits.max_upload_mb:g} MB limit")
+    tmp = write_temp(data, Path(name).suffix or ".mp4")
+    try:
+        return load_clip(cfg, tmp, limits, name)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def clip_from_url(cfg, url: str, media: MediaConfig, limits: Limits) -> dict:
+    """A chat `video_url`: `data:video/…;base64,…`, an allowed http(s) URL or a file:// URI
+    under the media roots → sampled frames."""
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if scheme == "data":
+        return clip_from_bytes(cfg, data_url_bytes(url, limits, "video_url")[1], limits, "video")
+    if scheme in ("http", "https"):
+        return clip_from_bytes(cfg, fetch_http(url, media, limits), limits, "download")
+    return load_clip(cfg, resolve_uri(url, media), limits)
