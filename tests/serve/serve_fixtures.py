@@ -18,12 +18,15 @@ def free_port() -> int:
 
 
 def save_tiny(path: Path, seed: int = 0) -> Path:
-    import torch
+    """`vqa model init --preset tiny`: what a user serves before any training."""
+    import contextlib
+    import io
 
-    from vqa.model import build_model
+    from vqa.cli import main as vqa
 
-    torch.manual_seed(seed)
-    build_model("tiny").save_pretrained(path)
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert vqa(["model", "init", "--preset", "tiny", "--out", str(path), "--seed",
+                    str(seed), "--json"]) == 0
     return path
 
 
@@ -35,16 +38,33 @@ def media_root(tmp: Path, clip: Path, outside: Path) -> Path:
     return root
 
 
-def deploy(tmp: Path, apps: list[str], model: Path, roots: list[Path], limits: dict | None = None,
-           deployments: dict | None = None, extra: dict | None = None) -> dict[str, str]:
-    from vqa.pipelines.serve import serve_config, start
+def vqa_serve(tmp: Path, model: Path, roots: list[Path], args: dict,
+              deployments: dict) -> dict[str, str]:
+    """`vqa serve --config … --no-block` in this process, on a config derived from the repo's
+    (its args and deployment options changed as a user would change them)."""
+    import contextlib
+    import io
+    import json
 
-    cfg = serve_config(ROOT / "serve_apps" / "config.yaml", model=str(model), host="127.0.0.1",
-                       port=free_port(), apps=apps,
-                       args={"media": {"roots": [str(r) for r in roots]},
-                             "limits": limits or {}, "auth_token_env": None, **(extra or {})},
-                       deployments=deployments)
-    return start(cfg, timeout_s=150)
+    import yaml
+
+    from vqa.cli import main as vqa
+    from vqa.pipelines.serve import _merge
+
+    data = yaml.safe_load((ROOT / "serve_apps" / "config.yaml").read_text())
+    for app in data["applications"]:
+        app["args"] = _merge(app["args"], args)
+        for d in app["deployments"]:
+            d.update(deployments.get(d["name"], {}))
+    (tmp / "serve.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    argv = ["serve", "--config", str(tmp / "serve.yaml"), "--model", str(model), "--port",
+            str(free_port()), "--no-block", "--json", "--timeout", "240"]
+    for r in roots:
+        argv += ["--media-root", str(r)]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert vqa(argv) == 0
+    return json.loads(out.getvalue())["apps"]
 
 
 TOKEN = "s3cret-token-for-tests"
@@ -70,14 +90,15 @@ def served(request, ray_local, tmp_path_factory, clip_factory, broken_files):
     model = save_tiny(tmp / "model")
     adapter = save_adapter(model, tmp / "adapter")
     (tmp / "token").write_text(TOKEN + "\n")
-    urls = deploy(tmp, ["rater", "chatter"], model, [root],
-                  limits={"max_duration_s": 4.0, "max_upload_mb": 0.5, "max_batch": 4,
-                          "max_tokens": 64},
-                  deployments={"Chatter": {"max_ongoing_requests": 1, "max_queued_requests": 2,
-                                           "backpressure_config": {"status_code": 503,
-                                                                   "retry_after_s": 3}}},
-                  extra={"auth_token_file": str(tmp / "token"),
-                         "adapters": {"tiny-lora": str(adapter)}})
+    limits = {"max_duration_s": 4.0, "max_upload_mb": 0.5, "max_batch": 4, "max_tokens": 64}
+    urls = vqa_serve(tmp, model, [root],
+                     args={"limits": limits, "auth_token_env": None,
+                           "auth_token_file": str(tmp / "token"),
+                           "adapters": {"tiny-lora": str(adapter)}},
+                     deployments={"Chatter": {"max_ongoing_requests": 1,
+                                              "max_queued_requests": 2,
+                                              "backpressure_config": {"status_code": 503,
+                                                                      "retry_after_s": 3}}})
     request.addfinalizer(serve.shutdown)
     _STATE.update(urls=urls, url=urls["rater"], v1=urls["chatter"], clip=clip, root=root,
                   model=model, adapter=adapter, outside=outside, broken=broken_files)

@@ -125,3 +125,18 @@ def test_batch_endpoint_rates_many_uris_with_errors_per_item(rater, cli_row):
     assert refused["error"]["code"] == 403 and refused["uri"] == rater["outside"].as_uri()
     assert "'uris'" in error_of(post(rater, "/rate/batch", json={"uris": []}), 422)
     assert "at most 4" in error_of(post(rater, "/rate/batch", json={"uris": [good] * 5}), 413)
+
+
+def test_vqa_score_url_is_the_client(rater, cli_row, monkeypatch, capsys):
+    monkeypatch.setenv("VQA_SERVE_TOKEN", TOKEN)
+    uri = (rater["root"] / "sub" / rater["clip"].name).as_uri()
+    assert vqa(["score", str(rater["clip"]), uri, str(rater["root"] / "missing.mp4"),
+                "--url", rater["url"], "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    uploaded, by_uri, missing = out["results"]
+    same_numbers(uploaded, cli_row)
+    same_numbers(by_uri, cli_row)
+    assert "does not exist" in missing["error"]
+    assert out["model"] == "tiny" and "NOT quality" in out["note"]
+    assert vqa(["score", rater["outside"].as_uri(), "--url", rater["url"]]) == 1
+    assert "HTTP 403" in capsys.readouterr().out

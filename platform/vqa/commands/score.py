@@ -14,9 +14,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "level probabilities, and per-dimension scores when the model has them. "
                     "A video that fails to decode becomes an error row.")
     p.add_argument("videos", nargs="+", help="video files")
-    p.add_argument("--model", required=True,
+    p.add_argument("--model",
                    help="saved model folder, or an MLflow model URI (models:/NAME/VERSION, "
                         "models:/NAME@alias, runs:/RUN_ID/model)")
+    p.add_argument("--url", help="rate on a running rater (`vqa serve`) instead: its base URL, "
+                                 "e.g. http://127.0.0.1:8000; files are uploaded, file:// URIs "
+                                 "are sent as URIs (under the server's media roots)")
+    p.add_argument("--token-env", default="VQA_SERVE_TOKEN",
+                   help="env var holding the server's bearer token, if it wants one")
     p.add_argument("--device", default=None, help="torch device (default: cuda if available)")
     p.add_argument("--json", action="store_true", help="print JSON, one object per video")
     p.set_defaults(func=main)
@@ -34,7 +39,53 @@ def score_videos(model, videos: list[str]) -> list[dict]:
     return rows
 
 
+def score_remote(url: str, videos: list[str], token: str | None = None) -> tuple[dict, list]:
+    """The rater's answers, one row per video, in `score_videos`' form (4xx → an error row)."""
+    from pathlib import Path
+
+    import requests
+
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    base = url.rstrip("/")
+    info = requests.get(f"{base}/info", headers=headers, timeout=30).json()
+    rows = []
+    for v in videos:
+        if v.startswith("file://"):
+            r = requests.post(f"{base}/rate", json={"uri": v}, headers=headers, timeout=600)
+        elif Path(v).is_file():
+            with open(v, "rb") as f:
+                r = requests.post(f"{base}/rate", files={"file": (Path(v).name, f)},
+                                  headers=headers, timeout=600)
+        else:
+            rows.append({"video": v, "error": f"{v}: file does not exist"})
+            continue
+        body = r.json() if r.headers.get("content-type", "").startswith("application/json") \
+            else {"error": {"message": r.text[:200]}}
+        if r.status_code != 200:
+            rows.append({"video": v, "error": f"HTTP {r.status_code}: "
+                                              f"{body.get('error', {}).get('message', body)}"})
+        else:
+            rows.append({"video": v, **{k: body[k] for k in ("score", "score_100", "level",
+                                                             "probs", "dimensions", "timings")}})
+    return info, rows
+
+
 def main(args: argparse.Namespace) -> int:
+    import os
+
+    if args.url:
+        info, rows = score_remote(args.url, args.videos, os.environ.get(args.token_env))
+        if args.json:
+            print(json.dumps({"url": args.url, "model": info.get("model"),
+                              "note": info.get("note"), "results": rows}, indent=2))
+        else:
+            print_table(f"{info.get('model')} at {args.url}", info.get("note"), rows)
+        return 1 if all("error" in r for r in rows) else 0
+    if not args.model:
+        from vqa.errors import ConfigError
+
+        raise ConfigError("give --model (a model folder or models:/NAME/VERSION) or --url (a "
+                          "running rater)")
     import torch
 
     from vqa.model.registry import resolve_model_path
@@ -47,18 +98,18 @@ def main(args: argparse.Namespace) -> int:
         print(json.dumps({"model": args.model, "note": model.cfg.note, "results": rows},
                          indent=2))
     else:
-        print_table(model, rows)
+        print_table(model.cfg.name, model.cfg.note, rows)
     return 1 if all("error" in r for r in rows) else 0
 
 
-def print_table(model, rows: list[dict]) -> None:
+def print_table(name: str, note: str | None, rows: list[dict]) -> None:
     from pathlib import Path
 
     from rich.table import Table
 
     from vqa.commands.common import console
 
-    caption = f"model {model.cfg.name}" + (f" — {model.cfg.note}" if model.cfg.note else "")
+    caption = f"model {name}" + (f" — {note}" if note else "")
     t = Table(title="vqa score", caption=caption)
     t.add_column("video", overflow="fold")
     t.add_column("score", justify="right")
