@@ -138,3 +138,43 @@ def test_overload_is_503_with_retry_after_while_in_flight_requests_complete(serv
             assert o.headers.get("retry-after") == "3"
         else:
             assert o.json()["choices"][0]["message"]["content"]
+
+
+def test_annotate_expert_role_is_the_served_chatter(served, tmp_path, monkeypatch, mlflow_uri):
+    """OmniVQA's rejection sampling with our own model as the expert: the annotate job's expert
+    requests go to the chatter (video as a file:// video_url under its media roots); the text
+    roles stay on the scripted test double."""
+    import json
+
+    import yaml
+
+    from serve_fixtures import ROOT
+    from vqa.annotate.testing import Script, ScriptedServer
+    from vqa.cli import main as vqa
+    from vqa.data import write_manifest
+
+    monkeypatch.setenv("VQA_SERVE_TOKEN_FOR_EXPERT", TOKEN)
+    clip = served["root"] / "sub" / served["clip"].name
+    manifest = write_manifest([{"video_id": "v0", "path": str(clip), "duration": 3.0,
+                                "status": "ok"}], tmp_path / "manifest.parquet")
+    scripted = ScriptedServer(script=Script(default_votes=[2, 2, 2])).start()
+    try:
+        cfg = yaml.safe_load((ROOT / "configs/local-annotate.yaml").read_text())
+        for role in cfg["roles"].values():
+            role.update(base_url=scripted.base_url, timeout_s=30.0)
+        cfg["roles"]["expert"].update(base_url=served["v1"], model="vqa-tiny", max_tokens=12,
+                                      api_key_env="VQA_SERVE_TOKEN_FOR_EXPERT",
+                                      media="video_url", video_transport="file")
+        cfg["technical"].update(factors=["sharpness"], k=3, min_agree=2)
+        cfg.update(branches=["technical"], keyframe_size=64, max_keyframes=3, actors=1)
+        (tmp_path / "annotate.yaml").write_text(yaml.safe_dump(cfg))
+        assert vqa(["annotate", "--config", str(tmp_path / "annotate.yaml"), "--manifest",
+                    str(manifest), "--out", str(tmp_path / "out"), "--json"]) == 0
+    finally:
+        scripted.stop()
+    assert not [k for k in scripted.seen if "|expert|" in k]  # none went to the double
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["requests.expert"] == 3 and summary["retries.expert"] == 0
+    row = json.loads((tmp_path / "out" / "annotations.jsonl").read_text().splitlines()[-1])
+    answers = row["record"]["factors"]["sharpness"]["answers"]
+    assert len(answers) == 3 and all(isinstance(a, str) and a for a in answers)
