@@ -5,7 +5,9 @@ in-process on the same clip (`model.rate(path)`, one call after another).
     python benchmarks/serve_load.py                  # tiny model, CPU, a 4 s 360p clip
     python benchmarks/serve_load.py --requests 48 --json
 
-Targets (issue 12): Serve's p50 at 1 client ≤ 1.15× the in-process p50; at 16 clients the
+The in-process baseline runs before and after the served runs (the faster one is the
+reference: a busy machine only flatters Serve otherwise), with torch at 1 thread like a
+replica's. Targets (issue 12): Serve's p50 at 1 client ≤ 1.15× the in-process p50; at 16 clients the
 served throughput beats 16 sequential in-process calls (batching: one forward pass per batch).
 """
 
@@ -39,7 +41,7 @@ def row(name: str, lat: list[float], wall: float) -> dict:
             "p99_ms": round(pct(lat, 99), 1)}
 
 
-def in_process(model_dir: Path, clip: Path, n: int) -> dict:
+def in_process(model_dir: Path, clip: Path, n: int, label: str) -> dict:
     from vqa.model.vqa_model import VQAModel
 
     model = VQAModel.from_pretrained(model_dir)
@@ -49,7 +51,7 @@ def in_process(model_dir: Path, clip: Path, n: int) -> dict:
         t = time.perf_counter()
         model.rate(clip)
         lat.append(time.perf_counter() - t)
-    return row("in-process, sequential", lat, time.perf_counter() - t0)
+    return row(f"in-process, sequential ({label})", lat, time.perf_counter() - t0)
 
 
 def served(url: str, uri: str, clients: int, n: int) -> dict:
@@ -77,8 +79,13 @@ def main(argv=None) -> int:
     ap.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--max-batch-size", type=int, default=16)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch threads in-process (1: what a Ray replica with < 2 CPUs gets)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(args.threads)
 
     from ray import serve
 
@@ -91,7 +98,7 @@ def main(argv=None) -> int:
                        {"360p": (640, 360)})[0]
     with contextlib.redirect_stdout(io.StringIO()):
         vqa(["model", "init", "--preset", "tiny", "--out", str(tmp / "model"), "--json"])
-    rows = [in_process(tmp / "model", clip, args.requests)]
+    rows = [in_process(tmp / "model", clip, args.requests, "before")]
     init_ray(num_cpus=os.cpu_count())
     cfg = serve_config(model=str(tmp / "model"), port=8765, apps=["rater"],
                        args={"media": {"roots": [str(clip.parent)]}, "auth_token_env": None,
@@ -102,10 +109,12 @@ def main(argv=None) -> int:
             rows.append(served(url, clip.as_uri(), c, max(args.requests, 2 * c)))
     finally:
         serve.shutdown()
-    base = rows[0]
+    rows.append(in_process(tmp / "model", clip, args.requests, "after"))
+    base = min((r for r in rows if r["mode"].startswith("in-process")), key=lambda r: r["p50_ms"])
     one = next((r for r in rows if r["mode"] == "serve, 1 client(s)"), None)
     top = next((r for r in rows if r["mode"] == "serve, 16 client(s)"), None)
     summary = {"clip": f"{clip.name} ({args.seconds:g} s)", "cpus": os.cpu_count(),
+               "load_average_1min": os.getloadavg()[0], "baseline": base["mode"],
                "rows": rows,
                "overhead_1_client": round(one["p50_ms"] / base["p50_ms"], 3) if one else None,
                "speedup_16_clients": round(top["req_s"] / base["req_s"], 3) if top else None}

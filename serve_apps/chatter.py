@@ -15,7 +15,7 @@ from ray import serve
 from ray.serve.config import BackpressureConfig
 
 from vqa.serving import media
-from vqa.serving.config import app_args
+from vqa.serving.config import app_args, model_folder
 from vqa.serving.errors import ClientError
 from vqa.serving.http import check_token, install_error_handlers, json_object, load_token, \
     read_body
@@ -45,11 +45,10 @@ class Chatter:
     def __init__(self, args: dict):
         import torch
 
-        from vqa.model.registry import resolve_model_path
         from vqa.model.vqa_model import VQAModel
 
         self.args = a = app_args(args)
-        folder = resolve_model_path(a.model)
+        folder = model_folder(a.model)
         device = a.device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.model = VQAModel.from_pretrained(folder, device=device)
         self.names = list(a.served_model_names) or [Path(folder).name]

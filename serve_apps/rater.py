@@ -18,7 +18,7 @@ from ray import serve
 from ray.serve.config import BackpressureConfig
 
 from vqa.serving import media
-from vqa.serving.config import app_args
+from vqa.serving.config import app_args, model_folder
 from vqa.serving.errors import ClientError
 from vqa.serving.http import check_token, install_error_handlers, json_object, load_token, \
     read_body
@@ -29,12 +29,6 @@ PAGE = Path(__file__).with_name("index.html")
 JSON_LIMIT = 1024 * 1024
 
 
-def _model_dir(args):
-    from vqa.model.registry import resolve_model_path
-
-    return resolve_model_path(args.model)
-
-
 @serve.deployment(ray_actor_options={"num_cpus": 0.25})
 class Decoder:
     """CPU work: bytes or a path → the frames the model config samples (or a client error)."""
@@ -43,7 +37,7 @@ class Decoder:
         from vqa.model.checkpoint import load_config
 
         self.args = app_args(args)
-        self.cfg = load_config(_model_dir(self.args))  # the config alone: no weights here
+        self.cfg = load_config(model_folder(self.args.model))  # the config: no weights here
 
     def decode(self, source: dict) -> dict:
         t0, name = time.perf_counter(), source.get("name", "upload")
@@ -72,7 +66,7 @@ class Rater:
 
         a = app_args(args)
         device = a.device or ("cuda" if torch.cuda.is_available() else "cpu")
-        self.model = VQAModel.from_pretrained(_model_dir(a), device=device)
+        self.model = VQAModel.from_pretrained(model_folder(a.model), device=device)
         self.rate.set_max_batch_size(a.batch.max_batch_size)
         self.rate.set_batch_wait_timeout_s(a.batch.batch_wait_timeout_s)
 

@@ -140,3 +140,46 @@ def test_vqa_score_url_is_the_client(rater, cli_row, monkeypatch, capsys):
     assert out["model"] == "tiny" and "NOT quality" in out["note"]
     assert vqa(["score", rater["outside"].as_uri(), "--url", rater["url"]]) == 1
     assert "HTTP 403" in capsys.readouterr().out
+
+
+def test_killing_the_model_replica_mid_load_loses_no_retried_request(rater):
+    """(Last: it leaves a fresh replica behind.) 8 requests from 4 clients that retry 5xx and
+    dropped connections with back-off; the model replica is killed while they run: every
+    request ends with a score, and Serve has started a new replica."""
+    import time
+
+    import ray
+
+    def replicas() -> set[tuple[str, str]]:
+        return {(a["name"], a["namespace"]) for a in ray.util.list_named_actors(True)
+                if a["name"].startswith("SERVE_REPLICA::rater#Rater#")}
+
+    before = replicas()
+    assert len(before) == 1
+    uri = (rater["root"] / "sub" / rater["clip"].name).as_uri()
+
+    def send(_):
+        deadline, attempt = time.monotonic() + 240, 0
+        while True:
+            attempt += 1
+            try:
+                r = post(rater, "/rate", json={"uri": uri})
+                if r.status_code == 200:
+                    return attempt
+                assert r.status_code >= 500, r.text  # a client mistake is never retried
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, "no answer within 240 s"
+            time.sleep(min(4.0, 0.25 * 2 ** attempt))
+
+    with ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(send, i) for i in range(8)]
+        time.sleep(0.5)
+        name, ns = next(iter(before))
+        ray.kill(ray.get_actor(name, namespace=ns))
+        attempts = [f.result() for f in futures]
+    assert len(attempts) == 8
+    t0 = time.monotonic()
+    while replicas() in (set(), before) and time.monotonic() - t0 < 60:
+        time.sleep(0.5)
+    assert replicas() and replicas() != before

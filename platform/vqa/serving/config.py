@@ -75,6 +75,18 @@ class AppArgs:
                               f"model names")
 
 
+def model_folder(ref: str):
+    """The model's local folder; MLflow (a heavy import) only for an MLflow URI — `vqa serve`
+    has already turned those into folders, so replicas start without it."""
+    from pathlib import Path
+
+    if str(ref).startswith(("models:/", "runs:/", "mlflow-artifacts:/")):
+        from vqa.model.registry import resolve_model_path
+
+        return resolve_model_path(ref)
+    return Path(ref)
+
+
 def app_args(data: dict | AppArgs) -> AppArgs:
     return data if isinstance(data, AppArgs) else from_dict(AppArgs, dict(data or {}),
                                                             where="serve app args")
