@@ -59,8 +59,14 @@ def main(args: argparse.Namespace) -> int:
             console.print(f"chat:  OPENAI_BASE_URL={urls['chatter']} (the openai client)")
     if args.no_block:
         return 0
+    import signal
+
     from ray import serve
 
+    def _stop(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)  # `kill` stops the apps as Ctrl-C does
     try:
         while True:
             time.sleep(3600)
