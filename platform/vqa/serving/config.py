@@ -84,6 +84,9 @@ def model_folder(ref: str):
         from vqa.model.registry import resolve_model_path
 
         return resolve_model_path(ref)
+    if not Path(ref).exists():
+        raise ConfigError(f"model folder not found: {ref} (make one with `vqa model init "
+                          f"--preset tiny --out {ref}`, or give models:/NAME/VERSION)")
     return Path(ref)
 
 
