@@ -59,10 +59,13 @@ def served(url: str, uri: str, clients: int, n: int) -> dict:
 
     sessions = [requests.Session() for _ in range(clients)]
 
+    batches = []
+
     def one(i: int) -> float:
         t = time.perf_counter()
         r = sessions[i % clients].post(url + "/rate", json={"uri": uri}, timeout=300)
         r.raise_for_status()
+        batches.append(r.json()["batch_size"])
         return time.perf_counter() - t
 
     for s in sessions:  # warm-up: connections open, replicas hot
@@ -70,7 +73,8 @@ def served(url: str, uri: str, clients: int, n: int) -> dict:
     t0 = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         lat = list(pool.map(one, range(n)))
-    return row(f"serve, {clients} client(s)", lat, time.perf_counter() - t0)
+    return {**row(f"serve, {clients} client(s)", lat, time.perf_counter() - t0),
+            "mean_batch": round(statistics.mean(batches), 2)}
 
 
 def main(argv=None) -> int:
@@ -121,10 +125,11 @@ def main(argv=None) -> int:
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
-        print(f"| mode | requests | req/s | p50 ms | p95 ms | p99 ms |\n|---|---|---|---|---|---|")
+        print("| mode | requests | req/s | p50 ms | p95 ms | p99 ms | mean batch |\n"
+              "|---|---|---|---|---|---|---|")
         for r in rows:
             print(f"| {r['mode']} | {r['requests']} | {r['req_s']} | {r['p50_ms']} | "
-                  f"{r['p95_ms']} | {r['p99_ms']} |")
+                  f"{r['p95_ms']} | {r['p99_ms']} | {r.get('mean_batch', '-')} |")
         print(f"\nServe p50 / in-process p50 at 1 client: {summary['overhead_1_client']}; "
               f"served req/s at 16 clients / in-process req/s: {summary['speedup_16_clients']}")
     return 0
