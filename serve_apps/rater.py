@@ -39,7 +39,12 @@ class Decoder:
         self.args = app_args(args)
         self.cfg = load_config(model_folder(self.args.model))  # the config: no weights here
 
-    def decode(self, source: dict) -> dict:
+    async def decode(self, source: dict) -> dict:
+        """Off the event loop: a replica decodes up to `max_ongoing_requests` clips at once
+        (PyAV releases the GIL while it decodes)."""
+        return await asyncio.to_thread(self._decode, source)
+
+    def _decode(self, source: dict) -> dict:
         t0, name = time.perf_counter(), source.get("name", "upload")
         a = self.args
         try:
