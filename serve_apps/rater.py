@@ -1,6 +1,6 @@
 """The rater: `POST /rate` (a multipart or raw-body upload, or `{"uri": "file://…"}` under the
-media roots) and `POST /rate/batch` (`{"uris": [...]}`) → overall score (1–5 and 0–100), level,
-level probabilities, dimension scores and timings.
+media roots) and `POST /rate/batch` (`{"uris": [...]}`) → `vqa score --json`'s row: overall score (1–5 and
+0–100), expected and likeliest level, level probabilities, dimension scores, plus timings.
 
     RaterAPI (FastAPI ingress) ──▶ Decoder (CPU: probe, limits, frame sampling)
                                ──▶ Rater (the model; @serve.batch → one forward pass)
@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from ray import serve
 from ray.serve.config import BackpressureConfig
 
+from vqa.commands.score import describe  # the readings `vqa score` adds (0-100, levels)
 from vqa.serving import media
 from vqa.serving.config import app_args, model_folder
 from vqa.serving.errors import ClientError
@@ -76,9 +77,10 @@ class Rater:
         self.rate.set_batch_wait_timeout_s(a.batch.batch_wait_timeout_s)
 
     def describe(self) -> dict:
+        from vqa.config import to_dict
+
         cfg = self.model.cfg
-        return {"model": cfg.name, "note": cfg.note, "levels": cfg.scoring.levels,
-                "dimensions": list(cfg.head.dimensions) if cfg.head.enabled else []}
+        return {"model": cfg.name, "note": cfg.note, "config": to_dict(cfg)}
 
     @serve.batch(max_batch_size=8, batch_wait_timeout_s=0.01)
     async def rate(self, items: list[dict]) -> list[dict]:
@@ -90,7 +92,7 @@ class Rater:
         results: list[dict] = [{"error": it["error"]} if "error" in it else {} for it in items]
         for i, out in zip(ok, outs):
             t = {k: round(v, 4) for k, v in timings.items() if k != "decode"}
-            results[i] = {**out, "timings": {"decode_s": round(items[i]["decode_s"], 4),
+            results[i] = {**describe(self.model.cfg, out), "timings": {"decode_s": round(items[i]["decode_s"], 4),
                                              "model_s": round(model_s, 4), **t},
                           "batch_size": len(ok)}
         return results
@@ -123,11 +125,8 @@ class RaterAPI:
             raise ClientError(504, f"rating took longer than the {limit:g} s limit") from None
         if "error" in out:
             raise ClientError(*out["error"])
-        s = out["score"]
         out["timings"]["total_s"] = round(time.perf_counter() - t0, 4)
-        return {"video": source["name"], "score": s, "score_100": (s - 1) / 4 * 100,
-                "level": out["level"], "probs": out["probs"], "dimensions": out["dimensions"],
-                "timings": out["timings"], "batch_size": out["batch_size"]}
+        return {"video": source["name"], **out}
 
     @api.post("/rate")
     async def rate(self, request: Request) -> dict:

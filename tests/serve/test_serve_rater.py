@@ -50,7 +50,9 @@ def same_numbers(served: dict, row: dict, tol: float = 1e-5) -> None:
     assert served["score"] == pytest.approx(row["score"], abs=tol)
     assert served["probs"] == pytest.approx(row["probs"], abs=tol)
     assert served["dimensions"] == pytest.approx(row["dimensions"], abs=100 * tol)
-    assert served["score_100"] == pytest.approx((row["score"] - 1) * 25, abs=100 * tol)
+    assert served["score_100"] == pytest.approx(row["score_100"], abs=100 * tol)
+    assert (served["expected_level"], served["uncertain"]) == (row["expected_level"],
+                                                               row["uncertain"])
 
 
 def test_upload_and_uri_give_vqa_scores_numbers(rater, cli_row):
@@ -130,16 +132,19 @@ def test_batch_endpoint_rates_many_uris_with_errors_per_item(rater, cli_row):
 def test_vqa_score_url_is_the_client(rater, cli_row, monkeypatch, capsys):
     monkeypatch.setenv("VQA_SERVE_TOKEN", TOKEN)
     uri = (rater["root"] / "sub" / rater["clip"].name).as_uri()
-    assert vqa(["score", str(rater["clip"]), uri, str(rater["root"] / "missing.mp4"),
-                "--url", rater["url"], "--json"]) == 0
+    outside = rater["outside"].as_uri()
+    assert vqa(["score", str(rater["clip"]), uri, outside, "--url", rater["url"], "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    uploaded, by_uri, missing = out["results"]
+    uploaded, by_uri, refused = out["results"]
     same_numbers(uploaded, cli_row)
     same_numbers(by_uri, cli_row)
-    assert "does not exist" in missing["error"]
+    assert refused["error"].startswith("HTTP 403") and "outside" in refused["error"]
     assert out["model"] == "tiny" and "NOT quality" in out["note"]
-    assert vqa(["score", rater["outside"].as_uri(), "--url", rater["url"]]) == 1
-    assert "HTTP 403" in capsys.readouterr().out
+    assert vqa(["score", str(rater["clip"]), "--url", rater["url"]]) == 0
+    assert "vqa score" in capsys.readouterr().out  # the table, captioned with the server
+    with pytest.raises(SystemExit) as exc:  # every video refused: the job failed
+        vqa(["score", outside, "--url", rater["url"]])
+    assert exc.value.code == 1 and "HTTP 403" in capsys.readouterr().err
 
 
 def test_killing_the_model_replica_mid_load_loses_no_retried_request(rater):
