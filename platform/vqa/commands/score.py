@@ -20,9 +20,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "the model has them. Each video is probed first, as ingest does: a broken "
                     "one becomes an error row in the same words.")
     p.add_argument("videos", nargs="+", help="video files")
-    p.add_argument("--model", required=True,
+    p.add_argument("--model",
                    help="saved model folder, or an MLflow model URI (models:/NAME/VERSION, "
                         "models:/NAME@alias, runs:/RUN_ID/model)")
+    p.add_argument("--url", help="rate on a running rater (`vqa serve`) instead: its base URL, "
+                                 "e.g. http://127.0.0.1:8000; files are uploaded, file:// URIs "
+                                 "are sent as URIs (under the server's media roots)")
+    p.add_argument("--token-env", default="VQA_SERVE_TOKEN",
+                   help="env var holding the server's bearer token, if it wants one")
     p.add_argument("--device", default=None, help="torch device (default: cuda if available)")
     p.add_argument("--json", action="store_true", help="print JSON, one object per video")
     p.set_defaults(func=main)
@@ -64,21 +69,73 @@ def score_videos(model, videos: list[str]) -> list[dict]:
     return rows
 
 
-def main(args: argparse.Namespace) -> int:
+def score_remote(url: str, videos: list[str], token: str | None = None) -> tuple[dict, list]:
+    """The rater's answers (the same rows as `score_videos`; a 4xx → an error row with the
+    server's reason) and its /info (the model's name, note and config)."""
     from pathlib import Path
 
+    import requests
+
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    base = url.rstrip("/")
+    info = requests.get(f"{base}/info", headers=headers, timeout=30).json()
+    rows = []
+    for v in videos:
+        if v.startswith("file://"):
+            r = requests.post(f"{base}/rate", json={"uri": v}, headers=headers, timeout=600)
+        else:
+            with open(v, "rb") as f:
+                r = requests.post(f"{base}/rate", files={"file": (Path(v).name, f)},
+                                  headers=headers, timeout=600)
+        body = r.json() if r.headers.get("content-type", "").startswith("application/json") \
+            else {"error": {"message": r.text[:200]}}
+        if r.status_code != 200:
+            rows.append({"video": v, "error": f"HTTP {r.status_code}: "
+                                              f"{body.get('error', {}).get('message', body)}"})
+        else:
+            rows.append({"video": v, **{k: v2 for k, v2 in body.items() if k != "video"}})
+    return info, rows
+
+
+def main(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from vqa.errors import ConfigError, InputError, JobFailed
+
+    local = [v for v in args.videos if not (args.url and v.startswith("file://"))]
+    missing = [v for v in local if not Path(v).is_file()]
+    if missing:  # a mistyped path: refused before the model loads
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise InputError(f"{missing[0]}: a folder, not a video{more}" if Path(missing[0]).is_dir()
+                         else f"video not found: {missing[0]}{more}")
+    if args.url:
+        from vqa.config import from_dict
+        from vqa.model.config import VQAConfig
+
+        info, rows = score_remote(args.url, args.videos, os.environ.get(args.token_env))
+        cfg = from_dict(VQAConfig, info["config"], where=f"{args.url}/info")
+        if args.json:
+            print(json.dumps({"url": args.url, "model": cfg.name, "note": cfg.note,
+                              "scales": scales(cfg), "results": rows}, indent=2))
+        else:
+            print_table(cfg, rows, where=args.url)
+    else:
+        if not args.model:
+            raise ConfigError("give --model (a model folder or models:/NAME/VERSION) or --url "
+                              "(a running rater, `vqa serve`)")
+        rows = _score_local(args)
+    if all("error" in r for r in rows):
+        raise JobFailed(f"none of the {len(rows)} video(s) could be rated: {rows[0]['error']}")
+    return 0
+
+
+def _score_local(args) -> list[dict]:
     import torch
 
     from vqa.model.registry import resolve_model_path
     from vqa.model.vqa_model import VQAModel
 
-    from vqa.errors import InputError, JobFailed
-
-    missing = [v for v in args.videos if not Path(v).is_file()]
-    if missing:  # a mistyped path: refused before the model loads
-        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-        raise InputError(f"{missing[0]}: a folder, not a video{more}" if Path(missing[0]).is_dir()
-                         else f"video not found: {missing[0]}{more}")
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     model = VQAModel.from_pretrained(resolve_model_path(args.model), device=device)
     rows = score_videos(model, args.videos)
@@ -86,31 +143,30 @@ def main(args: argparse.Namespace) -> int:
         print(json.dumps({"model": args.model, "note": model.cfg.note,
                           "scales": scales(model.cfg), "results": rows}, indent=2))
     else:
-        print_table(model, rows)
-    if all("error" in r for r in rows):
-        raise JobFailed(f"none of the {len(rows)} video(s) could be rated: {rows[0]['error']}")
-    return 0
+        print_table(model.cfg, rows)
+    return rows
 
 
 def _range(r) -> str:
     return f"{r[0]:g}–{r[1]:g}" if isinstance(r, list) else r
 
 
-def print_table(model, rows: list[dict]) -> None:
+def print_table(cfg, rows: list[dict], where: str | None = None) -> None:
     from pathlib import Path
 
     from rich.table import Table
 
     from vqa.commands.common import console
 
-    sc = scales(model.cfg)
-    words = model.cfg.scoring.levels
+    sc = scales(cfg)
+    words = cfg.scoring.levels
     caption = (f"score: expected level weight, {_range(sc['score'])} ({words[-1]} … {words[0]})"
                f", and on 0–100; likeliest level: arg-max, (uncertain) below p = {UNCERTAIN_P}")
     if sc["dimensions"]:
         caption += "; dimensions: " + ", ".join(f"{d} {_range(r)}"
                                                 for d, r in sc["dimensions"].items())
-    caption += f"\nmodel {model.cfg.name}" + (f" — {model.cfg.note}" if model.cfg.note else "")
+    caption += f"\nmodel {cfg.name}" + (f" at {where}" if where else "") + \
+        (f" — {cfg.note}" if cfg.note else "")
     t = Table(title="vqa score", caption=caption)
     t.add_column("video", overflow="fold")
     t.add_column(f"score {_range(sc['score'])}", justify="right")

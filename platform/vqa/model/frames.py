@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-
 from typing import Any
+
+import numpy as np
 
 from vqa.config import from_dict, to_dict
 from vqa.errors import ConfigError
@@ -29,14 +30,49 @@ def frames_key(cfg: VQAConfig) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def sample_frames(cfg: VQAConfig, path: str | os.PathLike) -> dict[str, Sampled]:
-    """→ {"keyframes": Sampled[, "motion": Sampled]}: one decode pass; motion iff enabled."""
+def _specs(cfg: VQAConfig) -> tuple[KeyframeSpec, MotionSpec | None]:
     f = cfg.frames
     kf = KeyframeSpec(size=None if f.fragments else f.keyframe_size, max_frames=f.max_keyframes,
                       uniform=f.uniform)
     mo = MotionSpec(size=f.motion_size, multiple_of=f.motion_multiple_of,
                     min_frames=f.motion_min_frames) if cfg.motion.enabled else None
-    return with_fragments(f, sample_clip(os.fspath(path), keyframes=kf, motion=mo))
+    return kf, mo
+
+
+def sample_frames(cfg: VQAConfig, path: str | os.PathLike) -> dict[str, Sampled]:
+    """→ {"keyframes": Sampled[, "motion": Sampled]}: one decode pass; motion iff enabled."""
+    kf, mo = _specs(cfg)
+    return with_fragments(cfg.frames, sample_clip(os.fspath(path), keyframes=kf, motion=mo))
+
+
+def sample_images(cfg: VQAConfig, images: list[np.ndarray], fps: float = 1.0
+                  ) -> dict[str, Sampled]:
+    """A sequence of still frames (the 1 fps `image_url` parts of GPT-4o-style clients) read as
+    a video at `fps`: the same keyframe / motion selection and sizes as `sample_frames`."""
+    import cv2
+
+    from vqa.video import VideoInfo
+
+    if not images:
+        raise ValueError("sample_images: no frames")
+    h, w = images[0].shape[:2]
+    frames = np.stack([im if im.shape[:2] == (h, w) else cv2.resize(im, (w, h))
+                       for im in images])
+    info = VideoInfo(frames=len(frames), fps=fps, duration=len(frames) / fps, width=w, height=h,
+                     codec="images")
+
+    def take(idx: np.ndarray, size) -> Sampled:
+        out = frames[idx]
+        if size is not None:
+            th, tw = (size, size) if isinstance(size, int) else size
+            out = np.stack([cv2.resize(f, (tw, th), interpolation=cv2.INTER_AREA) for f in out])
+        return Sampled(out, idx, info)
+
+    kf, mo = _specs(cfg)
+    out = {"keyframes": take(kf.indices(info), kf.size)}
+    if mo is not None:
+        out["motion"] = take(mo.indices(info), mo.size)
+    return with_fragments(cfg.frames, out)
 
 
 def with_fragments(f, s: dict[str, Sampled]) -> dict[str, Sampled]:

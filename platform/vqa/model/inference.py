@@ -7,6 +7,7 @@ import time
 from contextlib import contextmanager
 
 import torch
+import torch.nn.functional as F
 
 from vqa.model.frames import sample_frames
 from vqa.model.prompting import build_layout, rating_turns
@@ -63,40 +64,62 @@ def layout_for(model, enc: dict, messages: list[dict], prefix: str | None):
                         motion_frames=enc["n_motion_frames"], generation_prefix=prefix)
 
 
-@torch.no_grad()
 def rate(model, video, timings: dict | None = None) -> dict:
     """→ {"score", "level", "probs": {word: p}, "dimensions": {dim: score}} for one video."""
+    return rate_batch(model, [video], timings)[0]
+
+
+@torch.no_grad()
+def rate_batch(model, videos: list, timings: dict | None = None) -> list[dict]:
+    """`rate` for many videos with ONE language-model forward pass: every (video, rated dimension)
+    sequence right-padded into one batch (what a server batching many clients needs). Causal
+    attention never lets a real position see the padding after it, so each video's numbers are
+    `rate`'s alone, whatever else is in the batch (up to float round-off)."""
     model.eval()
-    enc = encode_video(model, video, timings)
-    out: dict = {"dimensions": {}}
-    with _timed(timings, "llm"):
+    encs = [encode_video(model, v, timings) for v in videos]
+    head = model.score_head
+    seqs = []  # (video index, dimension, level words, embedded sequence, head position)
+    for i, enc in enumerate(encs):
         for dim, words in model.level_words().items():
             messages, prefix = rating_turns(model.cfg.prompt, dim)
             layout = layout_for(model, enc, messages, prefix)
-            emb = model.embed(layout, enc["vision"], enc["motion"])
-            res = model.llm(inputs_embeds=emb[None], output_hidden_states=model.score_head
-                            is not None)
-            probs, score = score_levels(res.logits[0, -1], model.level_ids[dim],
+            # the head reads where training reads it: the token before the answer (the open
+            # assistant turn, without the answer prefix)
+            at = len(layout_for(model, enc, messages, "").input_ids) - 1 \
+                if dim == "overall" and head is not None else None
+            seqs.append((i, dim, words, model.embed(layout, enc["vision"], enc["motion"]), at))
+    outs: list[dict] = [{"dimensions": {}} for _ in videos]
+    if not seqs:
+        return outs
+    with _timed(timings, "llm"):
+        n = max(s[3].shape[0] for s in seqs)
+        x = torch.stack([F.pad(s[3], (0, 0, 0, n - s[3].shape[0])) for s in seqs])
+        mask = torch.stack([torch.arange(n, device=x.device) < s[3].shape[0] for s in seqs])
+        res = model.llm(inputs_embeds=x, attention_mask=mask.long(),
+                        output_hidden_states=head is not None)
+        for k, (i, dim, words, emb, at) in enumerate(seqs):
+            probs, score = score_levels(res.logits[k, emb.shape[0] - 1], model.level_ids[dim],
                                         model.cfg.scoring.weights)
-            if dim == "overall":
-                out.update(score=float(score), level=words[int(probs.argmax())],
-                           probs={w: float(p) for w, p in zip(words, probs)})
-                if model.score_head is not None:  # read where training reads it: the token
-                    # before the answer (the open assistant turn, without the answer prefix)
-                    at = len(layout_for(model, enc, messages, "").input_ids) - 1
-                    h = res.hidden_states[-1][0, at]
-                    head = model.score_head(h.to(next(model.score_head.parameters()).dtype))
-                    head = head * model.cfg.head.scale
-                    out["dimensions"].update(zip(model.cfg.head.dimensions, head.tolist()))
-            else:
+            out = outs[i]
+            if dim != "overall":
                 out["dimensions"][dim] = float(score)
-    return out
+                continue
+            out.update(score=float(score), level=words[int(probs.argmax())],
+                       probs={w: float(p) for w, p in zip(words, probs)})
+            if at is not None:
+                h = res.hidden_states[-1][k, at]
+                pred = head(h.to(next(head.parameters()).dtype)) * model.cfg.head.scale
+                out["dimensions"].update(zip(model.cfg.head.dimensions, pred.tolist()))
+    return outs
 
 
 @torch.no_grad()
 def chat(model, video, messages: list[dict], max_new_tokens: int = 128, do_sample: bool = False,
-         temperature: float = 1.0, top_p: float = 1.0, timings: dict | None = None) -> str:
-    """Answer the last user message about the video; greedy unless `do_sample`."""
+         temperature: float = 1.0, top_p: float = 1.0, timings: dict | None = None,
+         streamer=None, usage: dict | None = None) -> str:
+    """Answer the last user message about the video; greedy unless `do_sample`. A transformers
+    `streamer` (e.g. TextIteratorStreamer) receives the tokens as they come; `usage` gets the
+    prompt and completion token counts."""
     model.eval()
     enc = encode_video(model, video, timings)
     emb = model.embed(layout_for(model, enc, messages, ""), enc["vision"], enc["motion"])
@@ -108,5 +131,7 @@ def chat(model, video, messages: list[dict], max_new_tokens: int = 128, do_sampl
                                  attention_mask=torch.ones(1, emb.shape[0], dtype=torch.long,
                                                            device=emb.device),
                                  max_new_tokens=max_new_tokens, eos_token_id=tok.eos_token_id,
-                                 pad_token_id=tok.pad_token_id, **kw)
+                                 pad_token_id=tok.pad_token_id, streamer=streamer, **kw)
+    if usage is not None:
+        usage.update(prompt_tokens=int(emb.shape[0]), completion_tokens=int(ids.shape[1]))
     return tok.decode(ids[0], skip_special_tokens=True).strip()

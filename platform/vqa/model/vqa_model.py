@@ -153,6 +153,12 @@ class VQAModel(nn.Module):
 
         return rate(self, video, timings)
 
+    def rate_batch(self, videos: list, timings: dict | None = None) -> list[dict]:
+        """`rate` for many videos in one language-model forward pass (same numbers)."""
+        from vqa.model.inference import rate_batch
+
+        return rate_batch(self, videos, timings)
+
     def chat(self, video, messages: list[dict], **generate) -> str:
         from vqa.model.inference import chat
 

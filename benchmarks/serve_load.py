@@ -1,0 +1,139 @@
+"""The rater under load: requests/s and p50/p95/p99 latency at 1, 4 and 16 concurrent HTTP
+clients (POST /rate with a file:// URI, on 127.0.0.1), against calling the same model
+in-process on the same clip (`model.rate(path)`, one call after another).
+
+    python benchmarks/serve_load.py                  # tiny model, CPU, a 4 s 360p clip
+    python benchmarks/serve_load.py --requests 48 --json
+
+The in-process baseline runs before and after the served runs (the faster one is the
+reference: a busy machine only flatters Serve otherwise), with torch at 1 thread like a
+replica's. Targets (issue 12): Serve's p50 at 1 client ≤ 1.15× the in-process p50; at 16 clients the
+served throughput beats 16 sequential in-process calls (batching: one forward pass per batch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _clips import bench_clips  # noqa: E402
+
+
+def pct(xs: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(xs) * 1000, q))
+
+
+def row(name: str, lat: list[float], wall: float) -> dict:
+    return {"mode": name, "requests": len(lat), "req_s": round(len(lat) / wall, 2),
+            "p50_ms": round(pct(lat, 50), 1), "p95_ms": round(pct(lat, 95), 1),
+            "p99_ms": round(pct(lat, 99), 1)}
+
+
+def in_process(model_dir: Path, clip: Path, n: int, label: str) -> dict:
+    from vqa.model.vqa_model import VQAModel
+
+    model = VQAModel.from_pretrained(model_dir)
+    model.rate(clip)  # warm-up
+    lat, t0 = [], time.perf_counter()
+    for _ in range(n):
+        t = time.perf_counter()
+        model.rate(clip)
+        lat.append(time.perf_counter() - t)
+    return row(f"in-process, sequential ({label})", lat, time.perf_counter() - t0)
+
+
+def served(url: str, uri: str, clients: int, n: int) -> dict:
+    import requests
+
+    sessions = [requests.Session() for _ in range(clients)]
+
+    batches = []
+
+    def one(i: int) -> float:
+        t = time.perf_counter()
+        r = sessions[i % clients].post(url + "/rate", json={"uri": uri}, timeout=300)
+        r.raise_for_status()
+        batches.append(r.json()["batch_size"])
+        return time.perf_counter() - t
+
+    for s in sessions:  # warm-up: connections open, replicas hot
+        s.post(url + "/rate", json={"uri": uri}, timeout=300).raise_for_status()
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        lat = list(pool.map(one, range(n)))
+    return {**row(f"serve, {clients} client(s)", lat, time.perf_counter() - t0),
+            "mean_batch": round(statistics.mean(batches), 2)}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--requests", type=int, default=32, help="requests per setting")
+    ap.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
+    ap.add_argument("--seconds", type=float, default=4.0)
+    ap.add_argument("--max-batch-size", type=int, default=16)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch threads in-process (1: what a Ray replica with < 2 CPUs gets)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(args.threads)
+
+    from ray import serve
+
+    from vqa.cli import main as vqa
+    from vqa.pipelines.serve import serve_config, start
+    from vqa.runtime import init_ray
+
+    tmp = Path(tempfile.mkdtemp(prefix="vqa_serve_bench_"))
+    clip = bench_clips(Path(tempfile.gettempdir()) / "vqa_bench_clips_serve", args.seconds, 25,
+                       {"360p": (640, 360)})[0]
+    with contextlib.redirect_stdout(io.StringIO()):
+        vqa(["model", "init", "--preset", "tiny", "--out", str(tmp / "model"), "--json"])
+    rows = [in_process(tmp / "model", clip, args.requests, "before")]
+    init_ray(num_cpus=os.cpu_count())
+    cfg = serve_config(model=str(tmp / "model"), port=8765, apps=["rater"],
+                       args={"media": {"roots": [str(clip.parent)]}, "auth_token_env": None,
+                             "batch": {"max_batch_size": args.max_batch_size}})
+    url = start(cfg)["rater"]
+    try:
+        for c in args.clients:
+            rows.append(served(url, clip.as_uri(), c, max(args.requests, 2 * c)))
+    finally:
+        serve.shutdown()
+    rows.append(in_process(tmp / "model", clip, args.requests, "after"))
+    base = min((r for r in rows if r["mode"].startswith("in-process")), key=lambda r: r["p50_ms"])
+    one = next((r for r in rows if r["mode"] == "serve, 1 client(s)"), None)
+    top = next((r for r in rows if r["mode"] == "serve, 16 client(s)"), None)
+    summary = {"clip": f"{clip.name} ({args.seconds:g} s)", "cpus": os.cpu_count(),
+               "load_average_1min": os.getloadavg()[0], "baseline": base["mode"],
+               "rows": rows,
+               "overhead_1_client": round(one["p50_ms"] / base["p50_ms"], 3) if one else None,
+               "speedup_16_clients": round(top["req_s"] / base["req_s"], 3) if top else None}
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print("| mode | requests | req/s | p50 ms | p95 ms | p99 ms | mean batch |\n"
+              "|---|---|---|---|---|---|---|")
+        for r in rows:
+            print(f"| {r['mode']} | {r['requests']} | {r['req_s']} | {r['p50_ms']} | "
+                  f"{r['p95_ms']} | {r['p99_ms']} | {r.get('mean_batch', '-')} |")
+        print(f"\nServe p50 / in-process p50 at 1 client: {summary['overhead_1_client']}; "
+              f"served req/s at 16 clients / in-process req/s: {summary['speedup_16_clients']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

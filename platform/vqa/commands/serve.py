@@ -1,0 +1,74 @@
+"""`vqa serve`: start the rater and the chatter (serve_apps/config.yaml) on Ray Serve — the
+embedded local Ray unless --address / RAY_ADDRESS — and print their URLs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "serve", help="serve the rater (POST /rate) and the chatter (OpenAI /v1) on Ray Serve",
+        description="Deploy the Serve applications of a Serve config (default: the checkout's "
+                    "serve_apps/config.yaml) with the given model, then wait (Ctrl-C stops "
+                    "them). The same config runs with `serve run serve_apps/config.yaml`.")
+    p.add_argument("--model", help="saved model folder or MLflow model URI (models:/NAME/VERSION"
+                                    ", models:/NAME@alias); default: the config's args.model")
+    p.add_argument("--config", help="Serve config YAML (default: serve_apps/config.yaml)")
+    p.add_argument("--app", action="append", dest="apps", metavar="NAME",
+                   help="only this application (repeatable; default: all in the config)")
+    p.add_argument("--host", help="HTTP host (default: the config's, 127.0.0.1)")
+    p.add_argument("--port", type=int, help="HTTP port (default: the config's, 8000)")
+    p.add_argument("--media-root", action="append", dest="media_roots", metavar="DIR",
+                   help="folder file:// URIs may name (repeatable; replaces the config's)")
+    p.add_argument("--address", help="join this Ray cluster (default: $RAY_ADDRESS, else start a "
+                                     "local one)")
+    p.add_argument("--num-cpus", type=int, help="CPUs for the embedded local Ray cluster")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the apps")
+    p.add_argument("--no-block", action="store_true",
+                   help="return once the apps run (they live as long as the Ray cluster)")
+    p.add_argument("--verbose", action="store_true", help="Ray's INFO logs and replica output")
+    p.add_argument("--json", action="store_true", help="print the app URLs as JSON")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    from vqa.pipelines.serve import serve_config, start
+    from vqa.runtime import init_ray
+    from vqa.serving.config import model_folder
+
+    overrides = {"media": {"roots": args.media_roots}} if args.media_roots else {}
+    cfg = serve_config(args.config, host=args.host, port=args.port, apps=args.apps,
+                       args=overrides)
+    for app in cfg["applications"]:  # an MLflow URI becomes its local folder, once, here
+        app["args"]["model"] = str(model_folder(args.model or app["args"]["model"]).resolve())
+    init_ray(args.address, args.num_cpus, args.verbose, worker_output=args.verbose)
+    urls = start(cfg, timeout_s=args.timeout)
+    if args.json:
+        print(json.dumps({"apps": urls}, indent=2))
+    else:
+        from vqa.commands.common import console
+
+        for name, url in urls.items():
+            console.print(f"[green]{name}[/green] {url or '/'}")
+        console.print("rate:  curl -F file=@clip.mp4 " + urls.get("rater", "") + "/rate")
+        if "chatter" in urls:
+            console.print(f"chat:  OPENAI_BASE_URL={urls['chatter']} (the openai client)")
+    if args.no_block:
+        return 0
+    import signal
+
+    from ray import serve
+
+    def _stop(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)  # `kill` stops the apps as Ctrl-C does
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        serve.shutdown()
+    return 0
