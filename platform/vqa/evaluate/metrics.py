@@ -23,14 +23,16 @@ def logistic4(x, b1, b2, b3, b4):
 def fit_logistic(pred, label, p0=None) -> np.ndarray | None:
     """Least-squares fit of `logistic4` mapping predictions onto the label scale; starts from
     VQEG's recommended initial guess (max, min, mean, std) unless given one. None when it does
-    not converge."""
+    not converge or there are too few videos (five at least: four parameters)."""
     x, y = np.asarray(pred, float), np.asarray(label, float)
+    if len(x) < 5:
+        return None
     p0 = [y.max(), y.min(), x.mean(), x.std() or 1.0] if p0 is None else p0
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optimize.OptimizeWarning)
             params, _ = optimize.curve_fit(logistic4, x, y, p0=p0, maxfev=20000)
-    except (RuntimeError, ValueError):
+    except (RuntimeError, ValueError, TypeError):
         return None
     return params if np.all(np.isfinite(params)) else None
 

@@ -49,7 +49,8 @@ def score_question(q: dict, reply: str | None, error: str | None = None,
 
 
 def _acc(rows: list[dict], key: str = "score") -> float:
-    vals = [r[key] for r in rows if r["status"] == OK]
+    """Mean score over the scored questions; the random guess (`chance`) over all of them."""
+    vals = [r[key] for r in rows if r["status"] == OK or key == "chance"]
     return sum(vals) / len(vals) if vals else math.nan
 
 

@@ -1,0 +1,188 @@
+"""`vqa evaluate`: a model against rating labels and understanding benchmarks. Rating and
+answering run on a Ray Data actor pool (one model per actor, GPU actors when the cluster has
+GPUs); the judge, metrics and tables run on the driver; every output goes to the MLflow run."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from vqa.errors import ConfigError
+from vqa.evaluate import report, understanding
+from vqa.evaluate.config import EvaluateConfig
+from vqa.evaluate.judge import grade_all
+from vqa.evaluate.labels import read_eval_labels, split_missing
+from vqa.evaluate.questions import read_questions
+from vqa.evaluate.rating import metrics_table, targets
+from vqa.evaluate.stage import RESULT_SCHEMA, Evaluator
+
+
+def prepare(cfg: EvaluateConfig) -> dict:
+    """Everything that can be wrong before Ray starts: the model, every labels and benchmark
+    file (a malformed question names its line), the subsets asked for."""
+    from vqa.model.checkpoint import load_config
+    from vqa.model.registry import resolve_model_path
+
+    model_cfg = load_config(resolve_model_path(cfg.model))
+    labels = []
+    for path in cfg.labels:
+        labels += read_eval_labels(path, cfg.video_root,
+                                   Path(path).stem if len(cfg.labels) > 1 else None)
+    if cfg.subsets:
+        have = {r["subset"] for r in labels}
+        unknown = sorted(set(cfg.subsets) - have)
+        if unknown:
+            raise ConfigError(f"subsets {unknown} not in the labels (they carry "
+                              f"{sorted(s for s in have if s)})")
+        labels = [r for r in labels if r["subset"] in cfg.subsets]
+    questions = [q for path in cfg.benchmarks for q in read_questions(path, cfg.video_root)]
+    return {"labels": labels, "questions": questions,
+            "head_dims": list(model_cfg.head.dimensions) if model_cfg.head.enabled else []}
+
+
+def work_items(labels: list[dict], questions: list[dict]) -> tuple[list[dict], dict]:
+    """One `rate` item per distinct existing video, one `ask` item per question whose videos
+    exist; → (items, missing {video: count of rows naming it})."""
+    present, missing = split_missing(labels)
+    gone = Counter(r["video"] for r in missing)
+    items = [{"key": v, "kind": "rate", "payload": json.dumps({"video": v})}
+             for v in dict.fromkeys(r["video"] for r in present)]
+    for q in questions:
+        lost = [v for v in q["videos"] if not split_missing([{"video": v}])[0]]
+        if lost:
+            gone.update(lost)
+            continue
+        items.append({"key": q["id"], "kind": "ask", "payload": json.dumps(
+            {k: q[k] for k in ("videos", "prompt", "options")})})
+    return items, dict(gone)
+
+
+def run_pool(cfg: EvaluateConfig, items: list[dict], progress=None) -> dict[tuple, dict]:
+    """Ray Data: items → {(kind, key): {"result": dict | None, "error": str | None}}."""
+    import ray
+
+    progress = progress or sys.stderr
+    if not items:
+        return {}
+    gpus = cfg.actor_gpus if cfg.actor_gpus is not None else \
+        (1.0 if ray.cluster_resources().get("GPU", 0) > 0 else 0.0)
+    ds = ray.data.from_items(items, override_num_blocks=math.ceil(len(items) / cfg.batch_size))
+    ds = ds.map_batches(Evaluator, fn_constructor_kwargs={
+        "model": cfg.model, "answer": cfg.answer, "max_new_tokens": cfg.max_new_tokens},
+        batch_size=cfg.batch_size, batch_format="pyarrow", num_cpus=cfg.actor_cpus,
+        num_gpus=gpus, compute=ray.data.ActorPoolStrategy(size=cfg.actors))
+    out: dict[tuple, dict] = {}
+    for batch in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
+        for r in batch.cast(RESULT_SCHEMA).to_pylist():
+            out[(r["kind"], r["key"])] = {"result": r["result"] and json.loads(r["result"]),
+                                          "error": r["error"]}
+        print(f"evaluate: {len(out)}/{len(items)} items", file=progress, flush=True)
+    return out
+
+
+def rated_rows(labels: list[dict], results: dict) -> tuple[list[dict], list[dict]]:
+    """(label rows with predictions, label rows whose video failed) — missing ones are neither."""
+    rated, failed = [], []
+    for r in labels:
+        got = results.get(("rate", r["video"]))
+        if got is None:
+            continue
+        if got["error"]:
+            failed.append({**r, "error": got["error"]})
+        else:
+            rated.append({**r, **got["result"]})
+    return rated, failed
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.\-/]+", "_", str(text)).strip("_")
+
+
+def run_evaluate(cfg: EvaluateConfig, prep: dict | None = None, progress=None) -> dict:
+    import mlflow
+
+    start = time.perf_counter()
+    prep = prep or prepare(cfg)
+    items, missing = work_items(prep["labels"], prep["questions"])
+    t0 = time.perf_counter()
+    results = run_pool(cfg, items, progress)
+    pool_s = time.perf_counter() - t0
+    out_dir = Path(cfg.out) if cfg.out else Path(tempfile.mkdtemp(prefix="vqa-evaluate-"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary: dict = {"items": len(items), "missing_videos": len(missing),
+                     "missing_examples": sorted(missing)[:5]}
+    metrics: dict[str, float] = {}
+
+    if prep["labels"]:
+        rated, failed = rated_rows(prep["labels"], results)
+        rows = metrics_table(rated, prep["head_dims"], cfg.bootstrap, cfg.confidence, cfg.seed)
+        pq.write_table(pa.Table.from_pylist(rated + failed), out_dir / "rating_predictions.parquet")
+        (out_dir / "rating_table.md").write_text(report.rating_markdown(rows, cfg.confidence))
+        (out_dir / "rating_table.csv").write_text(report.rating_csv(rows))
+        if rated:
+            report.scatter(rated, targets(rated, prep["head_dims"]), out_dir / "rating_scatter.png")
+        summary.update(labelled=len(prep["labels"]), rated=len(rated), undecodable=len(failed),
+                       undecodable_examples=[f["error"][:160] for f in failed[:5]])
+        for r in rows:
+            for k in ("srcc_raw", "krcc_raw", "plcc_raw", "plcc_logistic", "rmse_logistic"):
+                if not math.isnan(r[k]):
+                    metrics[f"rating.{_key(r['subset'])}.{_key(r['target'])}.{k}"] = r[k]
+        overall = next((r for r in rows if r["subset"] == "all" and r["pred"] == "pred"), None)
+        if overall:
+            summary.update(srcc=overall["srcc_raw"], plcc=overall["plcc_logistic"])
+        if mlflow.active_run() is not None and rows:
+            mlflow.log_table({k: [r.get(k) for r in rows] for k in rows[0]},
+                             artifact_file="rating_table.json")
+
+    if prep["questions"]:
+        pending, replies = [], {}
+        for q in prep["questions"]:
+            got = results.get(("ask", q["id"]), {"result": None, "error": "video missing"})
+            replies[q["id"]] = got
+            reply = got["result"]["reply"] if got["result"] else None
+            if cfg.judge.enabled and understanding.needs_judge(q, reply):
+                pending.append((q, reply))
+        judged = dict(zip((q["id"] for q, _ in pending), grade_all(cfg.judge, pending)))
+        scored = [understanding.score_question(
+            q, replies[q["id"]]["result"] and replies[q["id"]]["result"]["reply"],
+            replies[q["id"]]["error"], judged.get(q["id"])) for q in prep["questions"]]
+        pq.write_table(pa.Table.from_pylist([{**s, "votes": json.dumps(s.get("votes"))}
+                                             for s in scored]),
+                       out_dir / "answers.parquet")
+        md = []
+        for bench in dict.fromkeys(q["benchmark"] for q in prep["questions"]):
+            rs = [s for s in scored if s["benchmark"] == bench]
+            cols = understanding.columns_for(rs)
+            board = understanding.leaderboard(rs, cols)
+            names = [""] + [c for c, _, _ in cols] + ["Overall"]
+            md.append(f"### {bench}\n\n" + report.markdown(board, names))
+            (out_dir / f"accuracy_{_key(bench)}.csv").write_text(report.to_csv(board, names))
+            metrics.update({_key(k): v for k, v in understanding.summary_metrics(bench, rs).items()})
+        (out_dir / "accuracy_table.md").write_text(
+            "\n".join(md) + "\nAccuracy in [0, 1]; open answers score 0/1/2 halved. Failed "
+            "questions (judge failed or absent, video errors) are counted, not scored.\n")
+        summary.update(questions=len(scored),
+                       answered=sum(s["status"] == understanding.OK for s in scored),
+                       failed_questions=sum(s["status"] == understanding.FAILED for s in scored),
+                       judged=len(pending))
+
+    rated_n = summary.get("rated", 0) + summary.get("undecodable", 0)
+    summary.update(pool_s=round(pool_s, 3), videos_per_s=round(rated_n / pool_s, 3)
+                   if pool_s > 0 and rated_n else 0.0, elapsed_s=round(time.perf_counter() - start, 3),
+                   actors=cfg.actors, out=str(out_dir))
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    if mlflow.active_run() is not None:
+        from vqa.tracking import log_metrics
+
+        log_metrics(metrics)
+        mlflow.log_artifacts(str(out_dir), artifact_path="evaluation")
+    return summary
