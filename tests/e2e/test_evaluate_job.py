@@ -12,6 +12,8 @@ import torch
 
 from vqa.annotate.testing import Script, ScriptedServer
 from vqa.cli import main
+from vqa.data import DIMENSIONS, write_samples
+from vqa.subjective.qa import QAConfig, finevd_samples
 
 pytestmark = pytest.mark.e2e
 
@@ -39,6 +41,9 @@ def inputs(tmp_path_factory, clip_factory):
                       "answer": "A", "answer_text": "blur"})
     bench.append({**bench[0], "id": "fg-gone", "video": str(root / "gone.mp4")})
     (root / "benchmark.jsonl").write_text("".join(json.dumps(b) + "\n" for b in bench))
+    levels = {d: {"mos": 30.0 + 10 * i, "level": i % 5, "level_name": "fair"}
+              for i, d in enumerate(DIMENSIONS)}  # FineVD attribute questions as vqa mos writes
+    write_samples(finevd_samples(str(clips[0]), levels, QAConfig()), root / "finevd.jsonl")
     return root
 
 
@@ -55,14 +60,17 @@ def test_evaluate_job_tables_land_in_mlflow(inputs, judge, ray_local, mlflow_uri
     out = inputs / "out"
     rc = main(["evaluate", "--model", str(inputs / "model"), "--labels",
                str(inputs / "labels.csv"), "--benchmark", str(inputs / "benchmark.jsonl"),
-               "--out", str(out), "--bootstrap", "200", "--judge-url", judge.base_url,
+               "--attributes", str(inputs / "finevd.jsonl"), "--out", str(out), "--bootstrap", "200", "--judge-url", judge.base_url,
                "--judge-model", "judge", "--json"])
     assert rc == 0
     summary = json.loads(capsys.readouterr().out)
     assert (summary["labelled"], summary["rated"]) == (8, 6)
     assert summary["missing_videos"] == 1 and summary["undecodable"] == 1
     assert "broken.mp4" in summary["undecodable_examples"][0]
-    assert (summary["questions"], summary["answered"], summary["failed_questions"]) == (5, 3, 1)
+    # 5 FG questions (fg-2: judge failed; fg-gone: video missing) + 7 FineVD attribute tasks
+    assert summary["questions"] == 12
+    assert summary["answered"] + summary["failed_questions"] == 11
+    assert summary["failed_questions"] >= 1
 
     table = (out / "rating_table.md").read_text()
     for needle in ("SRCC (raw)", "PLCC (logistic)", "overall (level logits)", "blur (head)",
@@ -78,6 +86,9 @@ def test_evaluate_job_tables_land_in_mlflow(inputs, judge, ray_local, mlflow_uri
     m = run.data.metrics
     assert -1 <= m["rating.all.overall_level_logits.srcc_raw"] <= 1
     assert m["benchmark.failed"] == 1 and m["benchmark.questions"] == 5
+    assert m["finevd-attributes.questions"] == 7
+    assert "| | color | noise | artifact | blur | temporal | which exist | most impact | Overall |" \
+        in acc.replace("|  |", "| |")
     # the scripted judge's majority: fg-0 right (1), fg-1 wrong (0 of 0,1,0); fg-2 failed;
     # fg-3 graded by default (the reply lacks "blur") → 0; fg-gone video missing
     assert m["benchmark.accuracy"] == pytest.approx(1 / 3)

@@ -25,6 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "each file is a subset)")
     p.add_argument("--benchmark", action="append", help="Q-Bench-Video .json or FG-benchmark "
                    ".jsonl (repeatable)")
+    p.add_argument("--attributes", action="append", help="FineVD-style instruction file: "
+                   "yes/no per dimension, which exist, which matters most (repeatable)")
     p.add_argument("--subset", action="append", help="keep only this subset (e.g. test)")
     p.add_argument("--video-root", help="relative video names resolve here")
     p.add_argument("--out", help="also keep the outputs in this folder")
@@ -44,6 +46,7 @@ def load_config(args: argparse.Namespace):
 
     cfg = load(EvaluateConfig, args.config, {
         "model": args.model, "labels": args.labels, "benchmarks": args.benchmark,
+        "attributes": args.attributes,
         "subsets": args.subset, "video_root": args.video_root, "out": args.out,
         "actors": args.actors, "bootstrap": args.bootstrap})
     if args.judge_url or args.judge_model:

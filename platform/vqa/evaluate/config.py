@@ -11,10 +11,11 @@ from vqa.evaluate.judge import JudgeConfig
 
 @dataclass
 class EvaluateConfig:
-    PATHS = ("model", "labels", "benchmarks", "out", "video_root")  # vqa.storage.resolve at load
+    PATHS = ("model", "labels", "benchmarks", "attributes", "out", "video_root")  # vqa.storage.resolve at load
     model: str | None = None          # saved model folder or models:/NAME/VERSION (runs:/…)
     labels: list[str] = field(default_factory=list)      # rating labels files (any form)
     benchmarks: list[str] = field(default_factory=list)  # Q-Bench-Video .json / FG .jsonl
+    attributes: list[str] = field(default_factory=list)  # FineVD-style instruction files
     subsets: list[str] = field(default_factory=list)     # keep only these (e.g. [test])
     video_root: str | None = None     # relative video names resolve here (else beside the file)
     out: str | None = None            # also keep the outputs here (MLflow always gets them)
@@ -33,8 +34,8 @@ class EvaluateConfig:
     def validate(self) -> None:
         if not self.model:
             raise ConfigError("evaluate: give a model (a saved folder or models:/NAME/VERSION)")
-        if not self.labels and not self.benchmarks:
-            raise ConfigError("evaluate: give labels (rating) and/or benchmarks (questions)")
+        if not self.labels and not self.benchmarks and not self.attributes:
+            raise ConfigError("evaluate: give labels (rating), benchmarks and/or attributes")
         if self.actors < 1 or self.batch_size < 1 or self.max_new_tokens < 1:
             raise ConfigError("evaluate: actors, batch_size and max_new_tokens must be >= 1")
         if self.bootstrap < 0 or not 0 < self.confidence < 1:

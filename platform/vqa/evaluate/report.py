@@ -95,3 +95,36 @@ def scatter(rated: list[dict], targets: list[tuple[str, str, str]], path: str | 
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def write_accuracy(scored: list[dict], out_dir: Path) -> dict[str, float]:
+    """answers.parquet, accuracy_table.md and one CSV per benchmark → flat MLflow metrics."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from vqa.evaluate import understanding
+
+    rows = [{**s, "votes": json.dumps(s.get("votes"))} for s in scored]
+    pq.write_table(pa.Table.from_pylist(rows), out_dir / "answers.parquet")
+    md, metrics = [], {}
+    for bench in dict.fromkeys(s["benchmark"] for s in scored):
+        rs = [s for s in scored if s["benchmark"] == bench]
+        cols = understanding.columns_for(rs)
+        board = understanding.leaderboard(rs, cols)
+        names = [""] + [c for c, _, _ in cols] + ["Overall"]
+        md.append(f"### {bench}\n\n" + markdown(board, names))
+        (out_dir / f"accuracy_{metric_key(bench)}.csv").write_text(to_csv(board, names))
+        metrics.update({metric_key(k): v for k, v in understanding.summary_metrics(bench, rs).items()})
+    (out_dir / "accuracy_table.md").write_text(
+        "\n".join(md) + "\nAccuracy in [0, 1]; open answers score 0/1/2 halved. Failed "
+        "questions (judge failed or absent, video errors) are counted, not scored.\n")
+    return metrics
+
+
+def metric_key(text: str) -> str:
+    """A name MLflow accepts as a metric key or file name."""
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_.\-/]+", "_", str(text)).strip("_")

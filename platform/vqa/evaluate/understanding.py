@@ -21,8 +21,24 @@ FG_COLUMNS = [("S", "concern", "S"), ("T", "concern", "T"), ("ST", "concern", "S
 
 
 def needs_judge(q: dict, reply: str | None) -> bool:
-    return reply is not None and (not q["options"] or
-                                  first_letter(reply, len(q["options"])) is None)
+    if "attribute" in q or reply is None:  # FineVD attributes parse their closed answer set
+        return False
+    return not q["options"] or first_letter(reply, len(q["options"])) is None
+
+
+def score_all(questions: list[dict], answers: dict, judge_cfg) -> list[dict]:
+    """`answers`: question id → {"result": {"reply"} | None, "error"}; the judge (when enabled)
+    grades what needs it, concurrently, then every question is scored."""
+    from vqa.evaluate.attributes import score_attribute
+    from vqa.evaluate.judge import grade_all
+
+    reply = {q["id"]: (answers[q["id"]]["result"] or {}).get("reply") for q in questions}
+    pending = [(q, reply[q["id"]]) for q in questions
+               if judge_cfg.enabled and needs_judge(q, reply[q["id"]])]
+    judged = dict(zip((q["id"] for q, _ in pending), grade_all(judge_cfg, pending)))
+    return [score_attribute(q, reply[q["id"]], answers[q["id"]]["error"]) if "attribute" in q
+            else score_question(q, reply[q["id"]], answers[q["id"]]["error"], judged.get(q["id"]))
+            for q in questions]
 
 
 def score_question(q: dict, reply: str | None, error: str | None = None,
@@ -78,6 +94,10 @@ def _counts(rows: list[dict]) -> str:
 
 def columns_for(rows: list[dict]) -> list[tuple[str, str, str]]:
     """Q-Bench-Video's columns for its items, FG's (S/T/ST, machine/human) for ours."""
+    from vqa.evaluate import attributes
+
+    if any(r["benchmark"] == attributes.BENCHMARK for r in rows):
+        return attributes.COLUMNS
     fg = any(r.get("part") is not None for r in rows)
     return FG_COLUMNS if fg else QBENCH_COLUMNS
 

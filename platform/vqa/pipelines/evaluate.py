@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import sys
 import tempfile
 import time
@@ -18,12 +17,14 @@ import pyarrow.parquet as pq
 
 from vqa.errors import ConfigError
 from vqa.evaluate import report, understanding
+from vqa.evaluate.attributes import read_attribute_questions
 from vqa.evaluate.config import EvaluateConfig
-from vqa.evaluate.judge import grade_all
 from vqa.evaluate.labels import read_eval_labels, split_missing
 from vqa.evaluate.questions import read_questions
 from vqa.evaluate.rating import metrics_table, targets
 from vqa.evaluate.stage import RESULT_SCHEMA, Evaluator
+
+METRICS = ("srcc_raw", "krcc_raw", "plcc_raw", "plcc_logistic", "rmse_logistic")  # to MLflow
 
 
 def prepare(cfg: EvaluateConfig) -> dict:
@@ -45,6 +46,8 @@ def prepare(cfg: EvaluateConfig) -> dict:
                               f"{sorted(s for s in have if s)})")
         labels = [r for r in labels if r["subset"] in cfg.subsets]
     questions = [q for path in cfg.benchmarks for q in read_questions(path, cfg.video_root)]
+    questions += [q for path in cfg.attributes
+                  for q in read_attribute_questions(path, cfg.video_root)]
     return {"labels": labels, "questions": questions,
             "head_dims": list(model_cfg.head.dimensions) if model_cfg.head.enabled else []}
 
@@ -103,8 +106,30 @@ def rated_rows(labels: list[dict], results: dict) -> tuple[list[dict], list[dict
     return rated, failed
 
 
-def _key(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.\-/]+", "_", str(text)).strip("_")
+def rating_outputs(cfg: EvaluateConfig, prep: dict, results: dict, out_dir: Path
+                   ) -> tuple[dict, dict]:
+    """Predictions parquet, metrics table (markdown, CSV, MLflow table), scatter plot →
+    (summary entries, flat MLflow metrics)."""
+    import mlflow
+
+    rated, failed = rated_rows(prep["labels"], results)
+    rows = metrics_table(rated, prep["head_dims"], cfg.bootstrap, cfg.confidence, cfg.seed)
+    pq.write_table(pa.Table.from_pylist(rated + failed), out_dir / "rating_predictions.parquet")
+    (out_dir / "rating_table.md").write_text(report.rating_markdown(rows, cfg.confidence))
+    (out_dir / "rating_table.csv").write_text(report.rating_csv(rows))
+    if rated:
+        report.scatter(rated, targets(rated, prep["head_dims"]), out_dir / "rating_scatter.png")
+    if mlflow.active_run() is not None and rows:  # the UI compares these across runs
+        mlflow.log_table({k: [r.get(k) for r in rows] for k in rows[0]},
+                         artifact_file="rating_table.json")
+    metrics = {f"rating.{report.metric_key(r['subset'])}.{report.metric_key(r['target'])}.{k}":
+               r[k] for r in rows for k in METRICS if not math.isnan(r[k])}
+    summary = {"labelled": len(prep["labels"]), "rated": len(rated), "undecodable": len(failed),
+               "undecodable_examples": [f["error"][:160] for f in failed[:5]]}
+    overall = next((r for r in rows if r["subset"] == "all" and r["pred"] == "pred"), None)
+    if overall:
+        summary.update(srcc=overall["srcc_raw"], plcc=overall["plcc_logistic"])
+    return summary, metrics
 
 
 def run_evaluate(cfg: EvaluateConfig, prep: dict | None = None, progress=None) -> dict:
@@ -121,64 +146,22 @@ def run_evaluate(cfg: EvaluateConfig, prep: dict | None = None, progress=None) -
     summary: dict = {"items": len(items), "missing_videos": len(missing),
                      "missing_examples": sorted(missing)[:5]}
     metrics: dict[str, float] = {}
-
     if prep["labels"]:
-        rated, failed = rated_rows(prep["labels"], results)
-        rows = metrics_table(rated, prep["head_dims"], cfg.bootstrap, cfg.confidence, cfg.seed)
-        pq.write_table(pa.Table.from_pylist(rated + failed), out_dir / "rating_predictions.parquet")
-        (out_dir / "rating_table.md").write_text(report.rating_markdown(rows, cfg.confidence))
-        (out_dir / "rating_table.csv").write_text(report.rating_csv(rows))
-        if rated:
-            report.scatter(rated, targets(rated, prep["head_dims"]), out_dir / "rating_scatter.png")
-        summary.update(labelled=len(prep["labels"]), rated=len(rated), undecodable=len(failed),
-                       undecodable_examples=[f["error"][:160] for f in failed[:5]])
-        for r in rows:
-            for k in ("srcc_raw", "krcc_raw", "plcc_raw", "plcc_logistic", "rmse_logistic"):
-                if not math.isnan(r[k]):
-                    metrics[f"rating.{_key(r['subset'])}.{_key(r['target'])}.{k}"] = r[k]
-        overall = next((r for r in rows if r["subset"] == "all" and r["pred"] == "pred"), None)
-        if overall:
-            summary.update(srcc=overall["srcc_raw"], plcc=overall["plcc_logistic"])
-        if mlflow.active_run() is not None and rows:
-            mlflow.log_table({k: [r.get(k) for r in rows] for k in rows[0]},
-                             artifact_file="rating_table.json")
-
+        part, metrics = rating_outputs(cfg, prep, results, out_dir)
+        summary.update(part)
     if prep["questions"]:
-        pending, replies = [], {}
-        for q in prep["questions"]:
-            got = results.get(("ask", q["id"]), {"result": None, "error": "video missing"})
-            replies[q["id"]] = got
-            reply = got["result"]["reply"] if got["result"] else None
-            if cfg.judge.enabled and understanding.needs_judge(q, reply):
-                pending.append((q, reply))
-        judged = dict(zip((q["id"] for q, _ in pending), grade_all(cfg.judge, pending)))
-        scored = [understanding.score_question(
-            q, replies[q["id"]]["result"] and replies[q["id"]]["result"]["reply"],
-            replies[q["id"]]["error"], judged.get(q["id"])) for q in prep["questions"]]
-        pq.write_table(pa.Table.from_pylist([{**s, "votes": json.dumps(s.get("votes"))}
-                                             for s in scored]),
-                       out_dir / "answers.parquet")
-        md = []
-        for bench in dict.fromkeys(q["benchmark"] for q in prep["questions"]):
-            rs = [s for s in scored if s["benchmark"] == bench]
-            cols = understanding.columns_for(rs)
-            board = understanding.leaderboard(rs, cols)
-            names = [""] + [c for c, _, _ in cols] + ["Overall"]
-            md.append(f"### {bench}\n\n" + report.markdown(board, names))
-            (out_dir / f"accuracy_{_key(bench)}.csv").write_text(report.to_csv(board, names))
-            metrics.update({_key(k): v for k, v in understanding.summary_metrics(bench, rs).items()})
-        (out_dir / "accuracy_table.md").write_text(
-            "\n".join(md) + "\nAccuracy in [0, 1]; open answers score 0/1/2 halved. Failed "
-            "questions (judge failed or absent, video errors) are counted, not scored.\n")
+        answers = {q["id"]: results.get(("ask", q["id"]), {"result": None,
+                                                           "error": "video missing"})
+                   for q in prep["questions"]}
+        scored = understanding.score_all(prep["questions"], answers, cfg.judge)
+        metrics.update(report.write_accuracy(scored, out_dir))
         summary.update(questions=len(scored),
                        answered=sum(s["status"] == understanding.OK for s in scored),
                        failed_questions=sum(s["status"] == understanding.FAILED for s in scored),
-                       judged=len(pending))
-
-    rated_n = summary.get("rated", 0) + summary.get("undecodable", 0)
-    summary.update(pool_s=round(pool_s, 3), videos_per_s=round(rated_n / pool_s, 3)
-                   if pool_s > 0 and rated_n else 0.0, elapsed_s=round(time.perf_counter() - start, 3),
-                   actors=cfg.actors, out=str(out_dir))
+                       judged=sum(s.get("how") == "judge" for s in scored))
+    summary.update(pool_s=round(pool_s, 3), actors=cfg.actors, out=str(out_dir),
+                   items_per_s=round(len(items) / pool_s, 3) if pool_s > 0 and items else 0.0,
+                   elapsed_s=round(time.perf_counter() - start, 3))
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     if mlflow.active_run() is not None:
         from vqa.tracking import log_metrics
