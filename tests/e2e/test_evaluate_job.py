@@ -60,7 +60,7 @@ def test_evaluate_job_tables_land_in_mlflow(inputs, judge, ray_local, mlflow_uri
     out = inputs / "out"
     rc = main(["evaluate", "--model", str(inputs / "model"), "--labels",
                str(inputs / "labels.csv"), "--benchmark", str(inputs / "benchmark.jsonl"),
-               "--attributes", str(inputs / "finevd.jsonl"), "--out", str(out), "--bootstrap", "200", "--judge-url", judge.base_url,
+               "--attributes", str(inputs / "finevd.jsonl"), "--out", str(out), "--bootstrap", "100", "--judge-url", judge.base_url,
                "--judge-model", "judge", "--json"])
     assert rc == 0
     summary = json.loads(capsys.readouterr().out)

@@ -58,6 +58,8 @@ def test_finevd_attribute_answers_parse_against_the_closed_set():
     assert parse_attribute(yes, "Yes, the blur is mild.") is True
     assert score_attribute(yes, "No, it is sharp.")["score"] == 0.0
     assert score_attribute(yes, "Maybe.")["status"] == "failed"
+    judged = score_attribute(yes, "Maybe.", judged={"judge_score": 1, "judge_votes": [1, 0, 1]})
+    assert (judged["status"], judged["how"], judged["score"]) == ("ok", "judge", 1.0)
     exist = {**yes, "type": EXIST, "attribute": ["blur", "noise"]}
     assert score_attribute(exist, "The distortions: noise, blur.")["score"] == 1.0
     assert score_attribute(exist, "Only blur.")["score"] == 0.0

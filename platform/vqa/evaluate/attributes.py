@@ -73,8 +73,10 @@ def parse_attribute(q: dict, reply: str):
     return names[0] if names else None
 
 
-def score_attribute(q: dict, reply: str | None, error: str | None = None) -> dict:
-    """A scored row in vqa.evaluate.understanding's shape (status ok / failed / video_error)."""
+def score_attribute(q: dict, reply: str | None, error: str | None = None,
+                    judged: dict | None = None) -> dict:
+    """A scored row in vqa.evaluate.understanding's shape (status ok / failed / video_error);
+    a yes/no reply with neither word is the judge's (0/1), failed without one."""
     row = {k: q[k] for k in ("id", "benchmark", "type", "concern", "part", "answer")}
     row.update(videos=";".join(q["videos"]), reply=reply, score=None, how="parse", reason=None,
                chance=CHANCE[q["type"]])
@@ -82,5 +84,10 @@ def score_attribute(q: dict, reply: str | None, error: str | None = None) -> dic
         return {**row, "status": "video_error", "reason": error or "no reply"}
     got = parse_attribute(q, reply)
     if got is None and q["type"] in FIVE:
-        return {**row, "status": "failed", "reason": "the reply starts with neither yes nor no"}
+        if judged is None or "judge_error" in judged:
+            why = judged["judge_error"] if judged else "no judge configured (judge.enabled)"
+            return {**row, "status": "failed",
+                    "reason": f"the reply starts with neither yes nor no; {why}"}
+        return {**row, "status": "ok", "how": "judge", "votes": judged["judge_votes"],
+                "score": float(judged["judge_score"])}
     return {**row, "status": "ok", "score": float(got == q["attribute"])}

@@ -35,7 +35,7 @@ class JudgeConfig:
 def grade_prompt(q: dict, reply: str) -> list[dict]:
     """The judge's messages for one question: choices 0/1, open 0/1/2."""
     head = f"Question: {q['prompt']}\nCorrect answer: {q['answer_text']}\nModel's answer: {reply}\n"
-    if q["options"]:
+    if q["options"] or "attribute" in q:
         ask = ("Does the model's answer choose the correct answer? Score 1 if it does, 0 if it "
                "chooses another option or none.")
     else:
@@ -47,7 +47,8 @@ def grade_prompt(q: dict, reply: str) -> list[dict]:
 
 async def grade_one(client: RoleClient, q: dict, reply: str, rounds: int) -> dict:
     """→ {"judge_score": majority, "judge_votes": [...]} or {"judge_error": why}."""
-    scale = CHOICE_SCALE if q["options"] else OPEN_SCALE
+    choice = bool(q["options"]) or "attribute" in q  # a FineVD yes/no is a choice too
+    scale = CHOICE_SCALE if choice else OPEN_SCALE
     messages = grade_prompt(q, reply)
 
     item = f"{str(q['id']).replace('|', '/')}|eval|{q['type']}|grade"

@@ -21,8 +21,12 @@ FG_COLUMNS = [("S", "concern", "S"), ("T", "concern", "T"), ("ST", "concern", "S
 
 
 def needs_judge(q: dict, reply: str | None) -> bool:
-    if "attribute" in q or reply is None:  # FineVD attributes parse their closed answer set
+    if reply is None:
         return False
+    if "attribute" in q:  # FineVD attributes parse their closed answer set; a yes/no reply
+        from vqa.evaluate.attributes import parse_attribute  # with neither goes to the judge
+
+        return parse_attribute(q, reply) is None
     return not q["options"] or first_letter(reply, len(q["options"])) is None
 
 
@@ -36,7 +40,8 @@ def score_all(questions: list[dict], answers: dict, judge_cfg) -> list[dict]:
     pending = [(q, reply[q["id"]]) for q in questions
                if judge_cfg.enabled and needs_judge(q, reply[q["id"]])]
     judged = dict(zip((q["id"] for q, _ in pending), grade_all(judge_cfg, pending)))
-    return [score_attribute(q, reply[q["id"]], answers[q["id"]]["error"]) if "attribute" in q
+    return [score_attribute(q, reply[q["id"]], answers[q["id"]]["error"], judged.get(q["id"]))
+            if "attribute" in q
             else score_question(q, reply[q["id"]], answers[q["id"]]["error"], judged.get(q["id"]))
             for q in questions]
 
