@@ -49,11 +49,15 @@ class Evaluator:
                  device: str | None = None):
         import torch
 
-        from vqa.model.registry import resolve_model_path
         from vqa.model.vqa_model import VQAModel
+        from vqa.storage import is_uri
 
+        if is_uri(model):  # only then pay for importing MLflow in every actor (~7 s measured)
+            from vqa.model.registry import resolve_model_path
+
+            model = str(resolve_model_path(model))
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        self.model = VQAModel.from_pretrained(resolve_model_path(model), device=device)
+        self.model = VQAModel.from_pretrained(model, device=device)
         self.answer, self.max_new_tokens = answer, max_new_tokens
 
     def rate(self, p: dict) -> dict:
