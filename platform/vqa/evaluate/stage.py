@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import string
+import time
 
 import numpy as np
 import pyarrow as pa
@@ -79,9 +80,11 @@ class Evaluator:
         out = []
         for row in batch.to_pylist():
             result, error = None, None
+            t0 = time.perf_counter()
             try:
                 p = json.loads(row["payload"])
-                result = json.dumps(self.rate(p) if row["kind"] == "rate" else self.ask(p))
+                got = self.rate(p) if row["kind"] == "rate" else self.ask(p)
+                result = json.dumps({**got, "seconds": round(time.perf_counter() - t0, 4)})
             except VideoError as exc:
                 error = str(exc)
             except Exception as exc:  # whatever a broken file provokes, kept with its type
