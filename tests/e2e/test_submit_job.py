@@ -30,7 +30,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_http(url: str, seconds: float = 90.0) -> None:
+def wait_http(url: str, seconds: float = 180.0) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         try:
@@ -122,8 +122,13 @@ def submit(dashboard: str, token: str | None, env_vars: dict, *entrypoint: str,
         env.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=token)
     cmd = [str(BIN / "ray"), "job", "submit", "--address", dashboard, "--working-dir", ".",
            "--runtime-env-json", json.dumps({"env_vars": env_vars}), "--", *entrypoint]
-    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    end = time.monotonic() + 90
+    while True:  # a fresh head answers before its node's job agent is up: Ray says to retry
+        done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=timeout)
+        if "No available agent" not in done.stderr + done.stdout or time.monotonic() > end:
+            return done
+        time.sleep(2)
 
 
 def test_submitted_jobs_write_where_asked_and_log_to_the_mlflow_server(cluster, clip_factory,

@@ -15,8 +15,11 @@ from vqa.video import write_video
 
 pytestmark = pytest.mark.e2e
 LEVELS = ["excellent", "good", "fair", "poor", "low"]
-TRAIN, TEST = ("astronaut", "chelsea", "coffee", "rocket", "camera"), ("immunohistochemistry",
-                                                                         "hubble_deep_field")
+# held-out photos as bright as the training ones: darkening is judged by absolute level, so a
+# held-out photo darker than every training clip (hubble_deep_field, mean 19/255) caps even a
+# perfect brightness reader near 0.5 pooled SRCC; coffee + coins (~98/255) cap it at ~0.98
+TRAIN = ("astronaut", "chelsea", "rocket", "camera", "immunohistochemistry")
+TEST = ("coffee", "coins")
 
 
 def darkened(name: str, severity: int, seed: int) -> np.ndarray:
@@ -68,6 +71,8 @@ def test_training_teaches_held_out_ranking(tmp_path, ray_local, mlflow_uri):
     before = held_out_srcc(tmp_path / "init", test)  # the same init (seed 0) as training's
     assert main(["train", "--config", str(path)]) == 0
     after = held_out_srcc(tmp_path / "out" / "model", test)
+    print(f"held-out SRCC before {before:.3f} after {after:.3f}")
     # a random init may rank by accident (brightness drives its activations either way); what
-    # training must do is turn the ranking the right way (seen: -0.63 → 0.43 in 120 steps)
-    assert after >= 0.3 and after - before >= 0.5, f"before {before:.3f}, after {after:.3f}"
+    # training must do is turn the ranking the right way (seen: -0.88 → 0.90 and, with one
+    # thread, -0.90 → 0.98 in 120 steps; with hubble held out it was -0.63 → 0.43, and 0.15 on CI)
+    assert after >= 0.6 and after - before >= 0.5, f"before {before:.3f}, after {after:.3f}"

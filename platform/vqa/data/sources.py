@@ -7,8 +7,11 @@ import hashlib
 import os
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+
+from vqa.errors import InputError
 
 VIDEO_EXTENSIONS = {".mp4", ".mkv", ".avi", ".mov", ".webm", ".m4v", ".flv", ".wmv", ".mpg",
                     ".mpeg", ".ts", ".3gp", ".ogv"}
@@ -16,7 +19,7 @@ LIST_EXTENSIONS = {".csv", ".parquet", ".txt"}
 PATH_COLUMNS = ("path", "video", "file", "filename", "uri")
 
 
-class SourceError(ValueError):
+class SourceError(InputError):
     """A SRC that names nothing usable."""
 
 
@@ -26,7 +29,11 @@ def _from_list(src: Path) -> list[str]:
         paths = [line.strip() for line in src.read_text().splitlines()]
         paths = [p for p in paths if p and not p.startswith("#")]
     else:
-        table = pq.read_table(src) if src.suffix == ".parquet" else pacsv.read_csv(src)
+        try:
+            table = pq.read_table(src) if src.suffix == ".parquet" else pacsv.read_csv(src)
+        except (pa.ArrowException, OSError) as exc:
+            raise SourceError(f"{src}: not a readable {src.suffix[1:]} list of paths "
+                              f"({' '.join(str(exc).split())[:200]})") from None
         cols = {c.lower(): c for c in table.column_names}
         col = next((cols[c] for c in PATH_COLUMNS if c in cols), None)
         if col is None:
@@ -49,8 +56,11 @@ def list_videos(src: str | os.PathLike) -> list[str]:
         found = [text]
     elif any(ch in text for ch in "*?["):
         found = sorted(p for p in glob.glob(text, recursive=True) if os.path.isfile(p))
+    elif path.exists():
+        raise SourceError(f"{text}: not a regular file or folder")
     else:
-        raise SourceError(f"{text}: not a folder, a glob, a .csv/.parquet/.txt list or a file")
+        raise SourceError(f"SRC not found: {text} (SRC is a folder, a glob, a .csv/.parquet/"
+                          f".txt list of paths or a video file)")
     seen, unique = set(), []
     for p in found:
         p = str(Path(p).absolute())

@@ -16,7 +16,8 @@ import pyarrow as pa
 from vqa.data.io import manifest_table, write_manifest
 from vqa.data.schemas import STATUS_ERROR, STATUS_FILTERED, STATUS_OK
 from vqa.data.sources import assign_ids, list_videos
-from vqa.errors import ConfigError, VideoError
+from vqa.errors import ConfigError, InputError, VideoError
+from vqa.outputs import atomic_path, check_out_dir, write_text_atomic
 from vqa.pipelines.context import single_stage
 from vqa.video.probe import probe
 
@@ -83,12 +84,26 @@ def summarize(manifest: pa.Table, elapsed: float) -> dict:
     }
 
 
-def run_ingest(cfg: IngestConfig) -> dict:
-    """Probe every video on Ray Data; write `<out>/manifest.parquet` and `summary.json`."""
+def check_inputs(cfg: IngestConfig, overwrite: bool = False) -> list[dict]:
+    """Before Ray starts: OUT can take the run and SRC names at least one video → its rows."""
+    check_out_dir(cfg.out, overwrite)
+    rows = assign_ids(list_videos(cfg.src))
+    if not rows:
+        if Path(cfg.src).is_dir():
+            raise InputError(f"{cfg.src}: no videos matched (no file in the folder or below it "
+                             f"has a video extension: .mp4, .mkv, .mov, …)")
+        raise InputError(f"{cfg.src}: no videos matched",
+                         "check the path or the glob (quote it: 'pool/**/*.mp4')")
+    return rows
+
+
+def run_ingest(cfg: IngestConfig, rows: list[dict] | None = None) -> dict:
+    """Probe every video on Ray Data; write `<out>/manifest.parquet` and `summary.json` (each
+    under a temporary name first; summary.json last, so its presence means finished)."""
     import ray
 
     start = time.perf_counter()
-    rows = assign_ids(list_videos(cfg.src))
+    rows = check_inputs(cfg, overwrite=True) if rows is None else rows
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     if rows:
@@ -107,8 +122,10 @@ def run_ingest(cfg: IngestConfig) -> dict:
         manifest = manifest.sort_by("video_id")
     else:
         manifest = manifest_table([])
-    path = write_manifest(manifest, out / "manifest.parquet")
+    path = out / "manifest.parquet"
+    with atomic_path(path) as tmp:
+        write_manifest(manifest, tmp)
     summary = summarize(manifest, time.perf_counter() - start)
     summary["manifest"] = str(path)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    write_text_atomic(out / "summary.json", json.dumps(summary, indent=2))
     return summary
