@@ -5,6 +5,7 @@ scripted endpoint; the tables land in MLflow."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import mlflow
 import pytest
@@ -41,6 +42,15 @@ def inputs(tmp_path_factory, clip_factory):
                       "answer": "A", "answer_text": "blur"})
     bench.append({**bench[0], "id": "fg-gone", "video": str(root / "gone.mp4")})
     (root / "benchmark.jsonl").write_text("".join(json.dumps(b) + "\n" for b in bench))
+    # Q-Bench-Video items (names resolve beside the file), one over a pair of videos
+    for c in clips[1:4]:
+        shutil.copy(c, root / c.name)
+    (root / "qbench.json").write_text(json.dumps([
+        {"video_name": clips[1].name, "question": "Is it sharp?", "answers": ["Yes", "No"],
+         "question_type": 0, "concern": 0, "correct_ans": "Yes"},
+        {"video_name": f"{clips[2].name}_cat_{clips[3].name}", "question": "Which is sharper?",
+         "answers": ["The first", "The second"], "question_type": 1, "concern": 2,
+         "correct_ans": "B"}]))
     levels = {d: {"mos": 30.0 + 10 * i, "level": i % 5, "level_name": "fair"}
               for i, d in enumerate(DIMENSIONS)}  # FineVD attribute questions as vqa mos writes
     write_samples(finevd_samples(str(clips[0]), levels, QAConfig()), root / "finevd.jsonl")
@@ -60,16 +70,19 @@ def test_evaluate_job_tables_land_in_mlflow(inputs, judge, ray_local, mlflow_uri
     out = inputs / "out"
     rc = main(["evaluate", "--model", str(inputs / "model"), "--labels",
                str(inputs / "labels.csv"), "--benchmark", str(inputs / "benchmark.jsonl"),
-               "--attributes", str(inputs / "finevd.jsonl"), "--out", str(out), "--bootstrap", "100", "--judge-url", judge.base_url,
+               "--benchmark", str(inputs / "qbench.json"), "--attributes",
+               str(inputs / "finevd.jsonl"), "--out", str(out), "--bootstrap", "100",
+               "--judge-url", judge.base_url,
                "--judge-model", "judge", "--json"])
     assert rc == 0
     summary = json.loads(capsys.readouterr().out)
     assert (summary["labelled"], summary["rated"]) == (8, 6)
     assert summary["missing_videos"] == 1 and summary["undecodable"] == 1
     assert "broken.mp4" in summary["undecodable_examples"][0]
-    # 5 FG questions (fg-2: judge failed; fg-gone: video missing) + 7 FineVD attribute tasks
-    assert summary["questions"] == 12
-    assert summary["answered"] + summary["failed_questions"] == 11
+    # 5 FG questions (fg-2: judge failed; fg-gone: video missing), 2 Q-Bench-Video ones and
+    # 7 FineVD attribute tasks
+    assert summary["questions"] == 14
+    assert summary["answered"] + summary["failed_questions"] == 13
     assert summary["failed_questions"] >= 1
 
     table = (out / "rating_table.md").read_text()
@@ -86,7 +99,9 @@ def test_evaluate_job_tables_land_in_mlflow(inputs, judge, ray_local, mlflow_uri
     m = run.data.metrics
     assert -1 <= m["rating.all.overall_level_logits.srcc_raw"] <= 1
     assert m["benchmark.failed"] == 1 and m["benchmark.questions"] == 5
-    assert m["finevd-attributes.questions"] == 7
+    assert m["finevd-attributes.questions"] == 7 and m["qbench.questions"] == 2
+    assert "| | Yes-or-No | What-How | Open-ended | Technical | Aesthetic | Temporal | AIGC | " \
+        "Overall |" in acc.replace("|  |", "| |")
     assert "| | color | noise | artifact | blur | temporal | which exist | most impact | Overall |" \
         in acc.replace("|  |", "| |")
     # the scripted judge's majority: fg-0 right (1), fg-1 wrong (0 of 0,1,0); fg-2 failed;

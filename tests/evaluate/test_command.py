@@ -44,6 +44,13 @@ def test_bad_inputs_are_named_before_ray_starts(model_dir, tmp_path, capsys):
     _fails(capsys, ["--model", str(tmp_path / "nope"), "--labels", str(labels)],
            "model folder not found")
     _fails(capsys, ["--model", str(model_dir)], "give labels (rating), benchmarks")
+    labels.write_text("video,mos\ngone.mp4,50\n")
+    _fails(capsys, ["--model", str(model_dir), "--labels", str(labels)],
+           "every video the labels and benchmarks name is missing (first: ")
+    (tmp_path / "done").mkdir()
+    (tmp_path / "done" / "summary.json").write_text("{}")
+    _fails(capsys, ["--model", str(model_dir), "--labels", str(labels), "--out",
+                    str(tmp_path / "done")], "holds a finished run (summary.json)")
     cfg = tmp_path / "c.yaml"
     cfg.write_text(f"model: {model_dir}\nlabels: [{labels}]\njudge: {{rounds: 3, round: 1}}\n")
     _fails(capsys, ["--config", str(cfg)], "unknown key 'round' (did you mean 'rounds'?)")

@@ -81,3 +81,18 @@ def test_letters_skip_the_judge_and_no_judge_means_failed():
 def test_even_rounds_rejected():
     with pytest.raises(ConfigError, match="odd"):
         JudgeConfig(rounds=4).validate()
+
+
+def test_score_all_keeps_repeated_ids_apart_and_uses_the_judge(server):
+    from vqa.evaluate.understanding import score_all
+
+    a, b = q("1"), {**q("1", answer="B", text="No"), "benchmark": "other"}  # same id twice
+    attr = {**q("attr", (), "true", "Yes, it is blurry."), "type": "blur", "attribute": True}
+    answers = [{"result": {"reply": "A"}, "error": None},
+               {"result": {"reply": "A"}, "error": None},
+               {"result": {"reply": "Hard to say."}, "error": None}]
+    rows = score_all([a, b, attr], answers, cfg(server, rounds=3))
+    assert [r["score"] for r in rows[:2]] == [1.0, 0.0] and rows[0]["how"] == "letter"
+    assert rows[2]["how"] == "judge" and rows[2]["score"] == 0.0  # default grade: no match
+    off = score_all([a, b, attr], answers, JudgeConfig(enabled=False))
+    assert off[2]["status"] == FAILED and "no judge configured" in off[2]["reason"]

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import argparse
 
-from vqa.commands.common import add_runtime_flags, console, print_summary, run_job
+from vqa.commands.common import (
+    add_overwrite_flag,
+    add_runtime_flags,
+    console,
+    print_summary,
+    run_job,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bootstrap", type=int, help="bootstrap resamples for the CIs (0: none)")
     p.add_argument("--judge-url", help="OpenAI-compatible judge endpoint (enables the judge)")
     p.add_argument("--judge-model", help="model name at --judge-url")
+    add_overwrite_flag(p)
     add_runtime_flags(p)
     p.set_defaults(func=main)
 
@@ -58,19 +65,25 @@ def load_config(args: argparse.Namespace):
 
 
 def main(args: argparse.Namespace) -> int:
+    from vqa.errors import JobFailed
+    from vqa.outputs import check_out_dir
     from vqa.pipelines.evaluate import prepare, run_evaluate
 
     cfg = load_config(args)
+    if cfg.out:
+        check_out_dir(cfg.out, args.overwrite)
     prep = prepare(cfg)  # bad model, labels or benchmark files: before Ray starts
     summary = run_job("evaluate", cfg, lambda c: run_evaluate(c, prep), args)
     print_summary("evaluate", summary, args.json)
+    if summary.get("all_failed"):
+        raise JobFailed(summary["all_failed"])
     if not args.json:
         from pathlib import Path
 
         for name in ("rating_table.md", "accuracy_table.md"):
             path = Path(summary["out"]) / name
-            if path.exists():
-                console.print(path.read_text())
+            if path.exists():  # plain: rich would wrap the table rows and read [..] as markup
+                print(path.read_text(), flush=True)
         if summary.get("missing_videos") or summary.get("undecodable"):
             console.print(f"[yellow]left out[/yellow]: {summary.get('missing_videos', 0)} "
                           f"missing, {summary.get('undecodable', 0)} undecodable videos")

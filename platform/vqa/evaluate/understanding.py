@@ -30,20 +30,20 @@ def needs_judge(q: dict, reply: str | None) -> bool:
     return not q["options"] or first_letter(reply, len(q["options"])) is None
 
 
-def score_all(questions: list[dict], answers: dict, judge_cfg) -> list[dict]:
-    """`answers`: question id → {"result": {"reply"} | None, "error"}; the judge (when enabled)
-    grades what needs it, concurrently, then every question is scored."""
+def score_all(questions: list[dict], answers: list[dict], judge_cfg) -> list[dict]:
+    """`answers[i]`: {"result": {"reply"} | None, "error"} for `questions[i]` (ids may repeat
+    across benchmarks); the judge (when enabled) grades what needs it, concurrently, then every
+    question is scored."""
     from vqa.evaluate.attributes import score_attribute
     from vqa.evaluate.judge import grade_all
 
-    reply = {q["id"]: (answers[q["id"]]["result"] or {}).get("reply") for q in questions}
-    pending = [(q, reply[q["id"]]) for q in questions
-               if judge_cfg.enabled and needs_judge(q, reply[q["id"]])]
-    judged = dict(zip((q["id"] for q, _ in pending), grade_all(judge_cfg, pending)))
-    return [score_attribute(q, reply[q["id"]], answers[q["id"]]["error"], judged.get(q["id"]))
-            if "attribute" in q
-            else score_question(q, reply[q["id"]], answers[q["id"]]["error"], judged.get(q["id"]))
-            for q in questions]
+    replies = [(a["result"] or {}).get("reply") for a in answers]
+    todo = [i for i, (q, r) in enumerate(zip(questions, replies))
+            if judge_cfg.enabled and needs_judge(q, r)]
+    judged = dict(zip(todo, grade_all(judge_cfg, [(questions[i], replies[i]) for i in todo])))
+    return [score_attribute(q, r, a["error"], judged.get(i)) if "attribute" in q
+            else score_question(q, r, a["error"], judged.get(i))
+            for i, (q, r, a) in enumerate(zip(questions, replies, answers))]
 
 
 def score_question(q: dict, reply: str | None, error: str | None = None,

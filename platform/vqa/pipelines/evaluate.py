@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from vqa.errors import ConfigError
+from vqa.errors import ConfigError, InputError
 from vqa.evaluate import report, understanding
 from vqa.evaluate.attributes import read_attribute_questions
 from vqa.evaluate.config import EvaluateConfig
@@ -23,6 +23,7 @@ from vqa.evaluate.labels import read_eval_labels, split_missing
 from vqa.evaluate.questions import read_questions
 from vqa.evaluate.rating import metrics_table, targets
 from vqa.evaluate.stage import RESULT_SCHEMA, Evaluator
+from vqa.outputs import write_text_atomic
 
 METRICS = ("srcc_raw", "krcc_raw", "plcc_raw", "plcc_logistic", "rmse_logistic")  # to MLflow
 
@@ -48,6 +49,11 @@ def prepare(cfg: EvaluateConfig) -> dict:
     questions = [q for path in cfg.benchmarks for q in read_questions(path, cfg.video_root)]
     questions += [q for path in cfg.attributes
                   for q in read_attribute_questions(path, cfg.video_root)]
+    items, _ = work_items(labels, questions)
+    if not items:
+        first = (labels or [{"video": v} for q in questions for v in q["videos"]])[0]["video"]
+        raise InputError(f"every video the labels and benchmarks name is missing (first: "
+                         f"{first})", "check the paths, or give --video-root")
     return {"labels": labels, "questions": questions,
             "head_dims": list(model_cfg.head.dimensions) if model_cfg.head.enabled else []}
 
@@ -150,19 +156,22 @@ def run_evaluate(cfg: EvaluateConfig, prep: dict | None = None, progress=None) -
         part, metrics = rating_outputs(cfg, prep, results, out_dir)
         summary.update(part)
     if prep["questions"]:
-        answers = {q["id"]: results.get(("ask", q["id"]), {"result": None,
-                                                           "error": "video missing"})
-                   for q in prep["questions"]}
+        answers = [results.get(("ask", f"q{i}"), {"result": None, "error": "video missing"})
+                   for i in range(len(prep["questions"]))]
         scored = understanding.score_all(prep["questions"], answers, cfg.judge)
         metrics.update(report.write_accuracy(scored, out_dir))
         summary.update(questions=len(scored),
                        answered=sum(s["status"] == understanding.OK for s in scored),
                        failed_questions=sum(s["status"] == understanding.FAILED for s in scored),
                        judged=sum(s.get("how") == "judge" for s in scored))
+    errors = Counter(r["error"].split(": ", 1)[-1][:120] for r in results.values() if r["error"])
+    if results and sum(errors.values()) == len(results):  # exit 1 with the dominant reason
+        summary["all_failed"] = (f"all {len(results)} items failed; commonest: "
+                                 f"{errors.most_common(1)[0][0]}")
     summary.update(pool_s=round(pool_s, 3), actors=cfg.actors, out=str(out_dir),
                    items_per_s=round(len(items) / pool_s, 3) if pool_s > 0 and items else 0.0,
                    elapsed_s=round(time.perf_counter() - start, 3))
-    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    write_text_atomic(out_dir / "summary.json", json.dumps(summary, indent=2, default=str))
     if mlflow.active_run() is not None:
         from vqa.tracking import log_metrics
 
