@@ -96,3 +96,16 @@ def test_score_all_keeps_repeated_ids_apart_and_uses_the_judge(server):
     assert rows[2]["how"] == "judge" and rows[2]["score"] == 0.0  # default grade: no match
     off = score_all([a, b, attr], answers, JudgeConfig(enabled=False))
     assert off[2]["status"] == FAILED and "no judge configured" in off[2]["reason"]
+
+
+def test_work_items_key_questions_by_position(tmp_path):
+    from vqa.pipelines.evaluate import work_items
+
+    v = tmp_path / "v.mp4"
+    v.write_bytes(b"x")
+    qs = [{**q("same"), "videos": [str(v)]}, {**q("same"), "videos": [str(v)]},
+          {**q("gone"), "videos": [str(tmp_path / "gone.mp4")]}]
+    items, missing = work_items([{"video": str(v)}], qs)
+    assert [(i["kind"], i["key"]) for i in items] == [("rate", str(v)), ("ask", "q0"),
+                                                      ("ask", "q1")]
+    assert missing == {str(tmp_path / "gone.mp4"): 1}

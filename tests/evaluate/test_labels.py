@@ -60,3 +60,10 @@ def test_bad_labels_name_the_file(tmp_path, text, match):
 def test_missing_labels_file():
     with pytest.raises(ConfigError, match="labels file not found"):
         read_eval_labels("/nonexistent/labels.csv")
+
+
+def test_malformed_instruction_file_names_the_line(tmp_path):
+    path = tmp_path / "samples.jsonl"
+    path.write_text('{"video": "v.mp4", "conversations": [], "mos": 1}\n{"conversations": 1\n')
+    with pytest.raises(ConfigError, match=r"samples.jsonl:2: invalid JSON"):
+        read_eval_labels(path)

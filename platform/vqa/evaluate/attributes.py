@@ -29,8 +29,9 @@ def read_attribute_questions(path: str, video_root: str | None = None) -> list[d
         raise ConfigError(f"attributes file not found: {p}")
     try:
         table = read_samples(p)
-    except (SchemaError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"{p}: {exc}") from None
+    except (SchemaError, ValueError, OSError) as exc:  # bad JSON, not parquet, …
+        raise ConfigError(str(exc) if str(p) in str(exc) else f"{p}: {exc}") \
+            from None
     base, out = (p.parent if p.is_file() else p), []
     for s in table.to_pylist():
         meta = json.loads(s["meta"]) if s["meta"] else {}

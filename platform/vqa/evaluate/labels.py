@@ -49,8 +49,9 @@ def _from_instructions(path: Path) -> list[dict]:
     """Samples carrying a `mos`, one row per video (the first sample's scores win)."""
     try:
         table = read_samples(path)
-    except (SchemaError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+    except (SchemaError, ValueError, OSError) as exc:  # bad JSON, not parquet, …
+        raise ConfigError(str(exc) if str(path) in str(exc) else f"{path}: {exc}") \
+            from None
     rows: dict[str, dict] = {}
     for s in table.to_pylist():
         if s["mos"] is None or s["video"] in rows:

@@ -65,12 +65,12 @@ def work_items(labels: list[dict], questions: list[dict]) -> tuple[list[dict], d
     gone = Counter(r["video"] for r in missing)
     items = [{"key": v, "kind": "rate", "payload": json.dumps({"video": v})}
              for v in dict.fromkeys(r["video"] for r in present)]
-    for q in questions:
+    for i, q in enumerate(questions):  # keyed by position: ids may repeat across benchmarks
         lost = [v for v in q["videos"] if not split_missing([{"video": v}])[0]]
         if lost:
             gone.update(lost)
             continue
-        items.append({"key": q["id"], "kind": "ask", "payload": json.dumps(
+        items.append({"key": f"q{i}", "kind": "ask", "payload": json.dumps(
             {k: q[k] for k in ("videos", "prompt", "options")})})
     return items, dict(gone)
 
