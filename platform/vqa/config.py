@@ -141,6 +141,7 @@ JOB_CONFIGS = {
     "annotate": "vqa.annotate.config:AnnotateConfig",
     "train": "vqa.train.config:TrainConfig",
     "frames": "vqa.pipelines.frames:FramesJobConfig",
+    "evaluate": "vqa.evaluate.config:EvaluateConfig",
 }
 
 

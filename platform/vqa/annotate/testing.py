@@ -45,9 +45,10 @@ class Script:
     """The deterministic parts. `expert` / `votes` / `raw` map 'video_id|factor' to answers,
     vote scores, or a raw summarizer reply, overriding the defaults."""
 
-    def __init__(self, expert=None, votes=None, raw=None, default_votes=None):
+    def __init__(self, expert=None, votes=None, raw=None, default_votes=None, grades=None):
         self.expert, self.votes, self.raw = expert or {}, votes or {}, raw or {}
         self.default_votes = default_votes  # e.g. [2, 2, 2]: every factor kept
+        self.grades = grades or {}  # evaluation judge: question id → raw reply per round
 
     def expert_answer(self, vid: str, factor: str, i: int) -> str:
         key = f"{vid}|{factor}"
@@ -91,6 +92,20 @@ class Script:
         score = scores[rnd % len(scores)]
         return json.dumps({"score": score, "modified": "" if score == 2 else
                            f"{summary.rstrip('.')}, judged on the keyframes."})
+
+    def grade(self, qid: str, rnd: int, prompt: str) -> str:
+        """Evaluation judge (vqa.evaluate.judge): the scripted replies for `qid` if any, else
+        1 (choices) / 2 (open) when the correct answer's text is in the model's answer, 0
+        otherwise (open: 1 when they share a word)."""
+        if qid in self.grades:
+            replies = self.grades[qid]
+            return replies[rnd % len(replies)]
+        truth = (re.search(r"^Correct answer: (.*)$", prompt, re.M) or [None, ""])[1].lower()
+        said = (re.search(r"^Model's answer: (.*)$", prompt, re.M) or [None, ""])[1].lower()
+        hit = bool(truth) and truth in said
+        if "0, 1 or 2" not in prompt:
+            return json.dumps({"score": int(hit)})
+        return json.dumps({"score": 2 if hit else int(bool(set(truth.split()) & set(said.split())))})
 
     def aspect(self, vid: str, i: int) -> str:
         return ["A documentary style with natural colours.",
@@ -222,6 +237,8 @@ class ScriptedServer:
         if role == "judge":
             if stage == "vote":
                 return self.script.vote(vid, factor, int(n or 0), prompt)
+            if stage == "grade":
+                return self.script.grade(vid, int(n or 0), prompt)
             return self.script.aspect(vid, int(n or 0))
         return self.script.write(prompt)
 

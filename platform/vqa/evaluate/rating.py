@@ -43,3 +43,39 @@ def rating_table(rated: list[dict], dimensions: list[str]) -> dict[str, dict]:
             table[f"{d} (head)"] = correlations([r[f"pred_{d}"] for r in rated],
                                                 [r[d] for r in rated])
     return table
+
+
+def targets(rated: list[dict], head_dims: list[str] = ()) -> list[tuple[str, str, str]]:
+    """(table name, prediction column, label column) for what the rows can compare: overall by
+    level logits, then each dimension the model predicts and the labels carry (the score head's
+    overall against the MOS)."""
+    out = [("overall (level logits)", "pred", "mos")]
+    dims = sorted({k[5:] for r in rated for k in r if k.startswith("pred_")})
+    for d in dims:
+        label = "mos" if d == "overall" else d
+        if any(r.get(label) is not None and r.get(f"pred_{d}") is not None for r in rated):
+            how = "head" if d in head_dims else "level logits"
+            out.append((f"{d} ({how})", f"pred_{d}", label))
+    return out
+
+
+def metrics_table(rated: list[dict], head_dims: list[str] = (), n_resamples: int = 1000,
+                  confidence: float = 0.95, seed: int = 0) -> list[dict]:
+    """One row per (subset, target): every subset the labels carry, then all videos together;
+    metrics raw and after the logistic fit, with bootstrap bounds."""
+    from vqa.evaluate.metrics import rating_metrics
+
+    subsets = sorted({r["subset"] for r in rated if r.get("subset")})
+    groups = [(s, [r for r in rated if r.get("subset") == s]) for s in subsets]
+    groups.append(("all", rated))
+    rows = []
+    for subset, rs in groups:
+        for name, pcol, lcol in targets(rs, head_dims):
+            pairs = [(r[pcol], r[lcol]) for r in rs
+                     if r.get(pcol) is not None and r.get(lcol) is not None]
+            if not pairs:
+                continue
+            p, y = zip(*pairs)
+            rows.append({"subset": subset, "target": name, "pred": pcol, "label": lcol,
+                         **rating_metrics(p, y, n_resamples, confidence, seed)})
+    return rows
