@@ -125,6 +125,7 @@ JOB_CONFIGS = {
     "annotate": "vqa.annotate.config:AnnotateConfig",
     "train": "vqa.train.config:TrainConfig",
     "frames": "vqa.pipelines.frames:FramesJobConfig",
+    "tune": "vqa.train.search:TuneJobConfig",
 }
 
 
