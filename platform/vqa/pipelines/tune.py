@@ -119,6 +119,8 @@ def _domain(p):
 
     if p.choice is not None:
         return tune.choice(list(p.choice))
+    if p.grid is not None:
+        return tune.grid_search(list(p.grid))
     return tune.loguniform(*p.loguniform) if p.loguniform else tune.uniform(*p.uniform)
 
 
@@ -145,6 +147,9 @@ def run_search(cfg: TuneJobConfig, prep: dict | None = None) -> dict:
         tune.with_parameters(_trial, base=base, space=space, out=str(out), name=cfg.name),
         {TRAIN_DRIVER: 1})
     a = cfg.asha
+    # one past the planned steps: ASHA's stop at max_t would kill a trial at its last report,
+    # before run_train writes its model
+    max_t = max(prep["max_t"], a.grace_period) + 1
     tuner = tune.Tuner(
         trainable, param_space={k: _domain(p) for k, p in space.params.items()},
         tune_config=tune.TuneConfig(
@@ -152,7 +157,7 @@ def run_search(cfg: TuneJobConfig, prep: dict | None = None) -> dict:
             max_concurrent_trials=n, search_alg=BasicVariantGenerator(random_state=cfg.seed),
             scheduler=ASHAScheduler(time_attr=a.time_attr, grace_period=a.grace_period,
                                     reduction_factor=a.reduction_factor,
-                                    max_t=max(prep["max_t"], a.grace_period))),
+                                    max_t=max_t)),
         run_config=tune.RunConfig(name=cfg.name, storage_path=str(out / "ray"),
                                   callbacks=[mlflow_cb]))
     grid = tuner.fit()

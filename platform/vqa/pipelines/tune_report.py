@@ -79,7 +79,8 @@ def finish(cfg: TuneJobConfig, prep: dict, grid, extra: dict) -> dict:
     best = finished[0]
     summary = {"name": cfg.name, "trials": len(rows), **count, "metric": metric,
                "mode": space.mode, "best_trial": best["trial_id"], f"best_{metric}": best[metric],
-               f"worst_{metric}": ranked[-1][metric], "best_params": best["params"],
+               "worst_trial": ranked[-1]["trial_id"], f"worst_{metric}": ranked[-1][metric],
+               "best_params": best["params"],
                "best_config": str(write_best(cfg, prep, best, out, metric)),
                "best_model": str(out / "trials" / best["trial_id"] / "model"), **extra}
     parent = mlflow.active_run()

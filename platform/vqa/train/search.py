@@ -28,24 +28,25 @@ KNOWN: dict[str, dict[str, float | None]] = {
     "lr": {"stages.*.optim.lr": None},
     "score_loss_weight": {"model.overrides.head.loss_weight": None},
 }
+KINDS = ("choice", "grid", "loguniform", "uniform")
 FRAME_PATHS = ("model.overrides.frames.", "model.overrides.motion.")  # change the frame shards
 
 
 @dataclass
 class ParamSpec:
     choice: list[Any] | dict[str, Any] | None = None  # values, or {label: value}
+    grid: list[Any] | None = None  # every value in order (× `trials`): Tune's grid_search
     loguniform: list[float] | None = None  # [low, high]
     uniform: list[float] | None = None  # [low, high]
     paths: dict[str, float | None] = field(default_factory=dict)  # default: KNOWN[name]
 
     def kind(self) -> str:
-        return next(k for k in ("choice", "loguniform", "uniform") if getattr(self, k) is not None)
+        return next(k for k in KINDS if getattr(self, k) is not None)
 
     def candidates(self) -> list:
         """Tune-side values to check up front: every choice, or a range's two ends."""
-        if self.choice is not None:
-            return list(self.choice)
-        return list(self.loguniform or self.uniform)
+        return list(self.choice if self.choice is not None else self.grid
+                    if self.grid is not None else self.loguniform or self.uniform)
 
 
 @dataclass
@@ -66,19 +67,19 @@ class SearchSpace:
                     raise ConfigError(f"{where}: unknown parameter '{name}'{hint}; known: "
                                       f"{sorted(KNOWN)}, or give its `paths`")
                 p.paths = dict(KNOWN[name])
-            given = [k for k in ("choice", "loguniform", "uniform") if getattr(p, k) is not None]
+            given = [k for k in KINDS if getattr(p, k) is not None]
             if len(given) != 1:
-                raise ConfigError(f"{where}: give exactly one of choice, loguniform, uniform")
-            if p.choice is not None and not p.choice:
-                raise ConfigError(f"{where}.choice: empty")
+                raise ConfigError(f"{where}: give exactly one of {', '.join(KINDS)}")
+            if p.kind() in ("choice", "grid") and not getattr(p, p.kind()):
+                raise ConfigError(f"{where}.{p.kind()}: empty")
             rng = p.loguniform or p.uniform
             if rng is not None and (len(rng) != 2 or not rng[0] < rng[1]):
                 raise ConfigError(f"{where}.{p.kind()}: expected [low, high] with low < high")
             if p.loguniform is not None and p.loguniform[0] <= 0:
                 raise ConfigError(f"{where}.loguniform: low must be > 0")
-            if is_frame_param(p) and p.choice is None:
+            if is_frame_param(p) and p.kind() not in ("choice", "grid"):
                 raise ConfigError(f"{where}: changes the sampled frames, so it must be a choice "
-                                  f"(each choice's frame shards are decoded once, up front)")
+                                  f"or grid (each value's frame shards are decoded once, up front)")
 
 
 @dataclass
@@ -95,7 +96,7 @@ class TuneJobConfig:
     train: str  # the training config every trial runs (its datasets, stage list, validation)
     space: str  # a search space YAML (tune_spaces/)
     out: str = "tune_out"  # best.yaml, summary.json, trials/<id>/, ray/ (Tune storage)
-    trials: int = 6
+    trials: int = 6  # samples of the space (with `grid` parameters: samples × grid points)
     max_concurrent: int | None = None  # default: as many trials as the cluster's CPUs fit
     asha: AshaConfig = field(default_factory=AshaConfig)
     seed: int = 0
@@ -170,7 +171,7 @@ def frame_points(space: SearchSpace) -> list[dict]:
     """Every combination of the frame-changing parameters' choices (one frame-shard key each)."""
     names = [n for n, p in space.params.items() if is_frame_param(p)]
     return [dict(zip(names, combo)) for combo in
-            itertools.product(*(list(space.params[n].choice) for n in names))]
+            itertools.product(*(space.params[n].candidates() for n in names))]
 
 
 def trial_config(base: dict, space: SearchSpace, params: dict, **fields):
