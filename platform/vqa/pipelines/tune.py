@@ -154,7 +154,8 @@ def run_search(cfg: TuneJobConfig, prep: dict | None = None) -> dict:
         trainable, param_space={k: _domain(p) for k, p in space.params.items()},
         tune_config=tune.TuneConfig(
             metric=space.metric, mode=space.mode, num_samples=cfg.trials,
-            max_concurrent_trials=n, search_alg=BasicVariantGenerator(random_state=cfg.seed),
+            # the generator's own limit: Tune ignores max_concurrent_trials for one passed in
+            search_alg=BasicVariantGenerator(random_state=cfg.seed, max_concurrent=n),
             scheduler=ASHAScheduler(time_attr=a.time_attr, grace_period=a.grace_period,
                                     reduction_factor=a.reduction_factor,
                                     max_t=max_t)),
