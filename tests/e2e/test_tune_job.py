@@ -1,7 +1,8 @@
 """`vqa tune` on the local Ray cluster: a small ASHA search over the tiny preset on darkened
 photographs (the degradation the tiny model learns, tests/train/test_learning.py), each trial the
 training job with its held-out validation; ASHA stops a trial early, the best trial comes out as
-a training config that loads, its model is registered, every trial is an MLflow child run."""
+a training config that loads, its model is registered, every trial is an MLflow child run
+carrying the held-out SRCC."""
 
 import json
 from pathlib import Path
@@ -53,11 +54,13 @@ def test_asha_search_stops_a_trial_and_writes_the_best_config(tmp_path, ray_loca
              "checkpoint": {"every_steps": None}, "log_every": 4,
              "frames": {"root": str(tmp_path / "frames")},
              "validation": {"dataset": "v", "every_steps": 4}}
-    # in order, one at a time: the second trial (lr 1e-5, barely moving off the random init)
-    # meets the first's (lr 3e-4) held-out SRCC at ASHA's rung (step 4) and is stopped there
-    # (seen: -0.91 against -0.86); both SRCCs come from real training on real clips
-    space = {"metric": "val_srcc", "mode": "max",
-             "params": {"lr": {"grid": [3e-4, 1e-5]}, "lora_rank": {"choice": [4, 8]}}}
+    # In order, one at a time: the second trial (lr 1e-5) meets the first's (lr 3e-3) training
+    # loss at ASHA's rung (step 4) and is stopped there. The search ranks by loss here because
+    # 8 steps rarely reorder the tiny model's ranking of 10 held-out clips (seen: SRCC flat at
+    # -0.886 from step 1 to 8 at lr 3e-4), so an SRCC ranking would hang on ties; the held-out
+    # numbers are still reported and logged with every trial. Both losses come from real training.
+    space = {"metric": "loss", "mode": "min",
+             "params": {"lr": {"grid": [3e-3, 1e-5]}, "lora_rank": {"choice": [4, 8]}}}
     job = {"name": "tt-search", "train": str(tmp_path / "train.yaml"),
            "space": str(tmp_path / "space.yaml"), "out": str(tmp_path / "tune"), "trials": 1,
            "max_concurrent": 1, "asha": {"grace_period": 4, "reduction_factor": 2}, "seed": 3,
@@ -71,8 +74,8 @@ def test_asha_search_stops_a_trial_and_writes_the_best_config(tmp_path, ray_loca
     summary = json.loads((out / "summary.json").read_text())
     assert summary["trials"] == 2 and summary["failed"] == 0
     assert summary["stopped_early"] == 1 and summary["finished"] == 1, summary
-    assert summary["best_params"]["lr"] == 3e-4
-    assert summary["best_val_srcc"] > summary["worst_val_srcc"]
+    assert summary["best_params"]["lr"] == 3e-3
+    assert summary["best_loss"] < summary["worst_loss"]
     assert summary["frame_keys"] == 1  # decoded once before the trials, which only read them
     assert not (out / "trials" / summary["worst_trial"] / "model").exists()  # stopped early
 

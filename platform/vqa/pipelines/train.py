@@ -120,7 +120,9 @@ def trainer_for(cfg: TrainConfig, job: dict, datasets: dict, storage: Path,
             checkpoint_config=ray.train.CheckpointConfig(num_to_keep=cfg.checkpoint.keep),
             callbacks=callbacks),
         torch_config=TorchConfig(backend="nccl" if use_gpu else "gloo"),
-        datasets=datasets)
+        datasets=datasets,  # validation not split: an equal split would drop its remainder
+        dataset_config=ray.train.DataConfig(
+            datasets_to_split=[k for k in datasets if k != VALIDATION]))
 
 
 def run_train(cfg: TrainConfig, prep: dict | None = None, callbacks: list | None = None) -> dict:

@@ -46,7 +46,8 @@ class Recipe:
         self.rank, self.world = ctx.get_world_rank(), ctx.get_world_size()
         self.device = ray.train.torch.get_device()
         deepspeed.init_distributed(dist_backend=None, auto_mpi_discovery=False)
-        self.validator = Validator(self.cfg.validation, self.world, self.frames_of)
+        self.validator = Validator(self.cfg.validation, self.rank, self.world,
+                                   self.frames_of)
         self.mlflow = None
         if self.rank == 0 and self.tracking_uri and any(self.runs):
             from mlflow import MlflowClient

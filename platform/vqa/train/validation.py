@@ -2,9 +2,9 @@
 (level-logit score, as `vqa score` does) and SRCC / PLCC / KRCC against their MOS go into the
 step's `ray.train.report` (so Ray Tune's ASHA sees intermediate values) and into MLflow.
 
-The driver reads the rows (`validation_samples`); Ray Train splits them over the workers like a
-stage's data, each rank rates its share and the pairs are gathered, so every rank reports the
-same numbers. Every report carries the latest values (`val_step` says when they were measured):
+The driver reads the rows (`validation_samples`); every worker sees them all (not split: an
+equal split would drop the remainder), rates every world-th one, and the pairs are gathered, so
+every rank reports the same numbers over every video. Every report carries the latest values (`val_step` says when they were measured):
 Tune requires its metric in every result."""
 
 from __future__ import annotations
@@ -49,9 +49,9 @@ def validation_samples(cfg: TrainConfig) -> pa.Table | None:
 class Validator:
     """Worker side. `frames_of(model, row)` is the training loop's own frame reader."""
 
-    def __init__(self, cfg: ValidationConfig | None, world: int,
+    def __init__(self, cfg: ValidationConfig | None, rank: int, world: int,
                  frames_of: Callable[[object, dict], dict]):
-        self.cfg, self.world, self.frames_of = cfg, world, frames_of
+        self.cfg, self.rank, self.world, self.frames_of = cfg, rank, world, frames_of
         self.latest: dict = {}
 
     def due(self, global_step: int, stage_end: bool) -> bool:
@@ -72,7 +72,9 @@ class Validator:
         from vqa.train.data import SKIPPABLE
 
         pairs, failed = [], 0
-        for row in ray.train.get_dataset_shard(DATASET).iter_rows():
+        for i, row in enumerate(ray.train.get_dataset_shard(DATASET).iter_rows()):
+            if i % self.world != self.rank:
+                continue
             try:
                 pairs.append((model.rate(self.frames_of(model, row))["score"], row["mos"]))
             except SKIPPABLE:
