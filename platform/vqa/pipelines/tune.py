@@ -10,12 +10,9 @@ choice are decoded once before the first trial; trials only read them."""
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
-
-import yaml
 
 from vqa.config import load, to_dict
 from vqa.errors import ConfigError
