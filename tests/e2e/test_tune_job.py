@@ -94,7 +94,7 @@ def test_asha_search_stops_a_trial_and_writes_the_best_config(tmp_path, ray_loca
     assert outcomes.count("stopped_early") == summary["stopped_early"]
     assert all("val_srcc" in c.data.metrics and "loss" in c.data.metrics for c in children)
     assert sum(c.data.tags["vqa.best"] == "true" for c in children) == 1
-    version = mlflow.MlflowClient().get_latest_versions("tt-tuned")[0].version
+    version = mlflow.MlflowClient().search_model_versions("name = 'tt-tuned'")[0].version
     assert summary["model_uri"] == f"models:/tt-tuned/{version}"
     from vqa.model.registry import resolve_model_path
     from vqa.model.vqa_model import VQAModel
