@@ -142,6 +142,7 @@ JOB_CONFIGS = {
     "train": "vqa.train.config:TrainConfig",
     "frames": "vqa.pipelines.frames:FramesJobConfig",
     "evaluate": "vqa.evaluate.config:EvaluateConfig",
+    "tune": "vqa.train.search:TuneJobConfig",
 }
 
 

@@ -12,6 +12,10 @@ from vqa.errors import ClusterError, ConfigError
 PROBE_TIMEOUT_S = 3.0  # a GCS that does not accept a TCP connection in this long is not there
 _HOST_PORT = re.compile(r"^(?:ray://)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9._-]+):(\d{1,5})$")
 
+# A custom resource for Ray Tune trial drivers (`vqa tune`): a trial holds one of these instead
+# of a CPU, so its Train workers get the CPUs (trials holding CPUs deadlock a small cluster).
+TRAIN_DRIVER = "TRAIN_DRIVER"
+
 
 def init_ray(address: str | None = None, num_cpus: int | None = None, verbose: bool = False,
              object_store_memory: int | None = None, worker_output: bool = False):
@@ -45,6 +49,7 @@ def init_ray(address: str | None = None, num_cpus: int | None = None, verbose: b
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
         _hush_token_notice()
         ray.init(num_cpus=num_cpus, include_dashboard=False,
+                 resources={TRAIN_DRIVER: float(num_cpus or os.cpu_count() or 1)},
                  object_store_memory=object_store_memory, **kwargs)
     return ray.get_runtime_context()
 

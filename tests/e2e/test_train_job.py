@@ -73,9 +73,11 @@ def job_config(base: str, data: Path, out: Path, steps: int = 1, every: int | No
 def test_each_strategy_trains_and_registers(base, zero, frames, train_data, tmp_path, ray_local,
                                             mlflow_uri):
     name = f"t-{base}-{zero}"
+    # the direct run also validates on its rating rows (6 clips + a broken one, 2 workers)
+    validation = {"dataset": "rating", "every_steps": 1} if base == "local-direct" else None
     path = job_config(base, train_data, tmp_path / "out", name=name, register_as=name,
                       deepspeed={"zero_stage": zero},
-                      frames=str(tmp_path / "frames") if frames else None)
+                      frames=str(tmp_path / "frames") if frames else None, validation=validation)
     assert main(["train", "--config", str(path)]) == 0
     cfg = from_dict(TrainConfig, yaml.safe_load(path.read_text()))
     mlflow.set_tracking_uri(mlflow_uri)
@@ -94,6 +96,9 @@ def test_each_strategy_trains_and_registers(base, zero, frames, train_data, tmp_
     assert sorted(c.data.tags["vqa.stage"] for c in children) == sorted(s.name for s in cfg.stages)
     for c in children:
         assert {"loss", "lr", "samples_per_s", "tokens_per_s", "grad_norm"} <= set(c.data.metrics)
+        if validation:  # every distinct video with a mos, none lost to the worker split
+            m = c.data.metrics
+            assert (m["val_n"], m["val_failed"]) == (6, 1) and -1 <= m["val_srcc"] <= 1
     version = mlflow.MlflowClient().get_latest_versions(name)[0].version
     assert summary["model_uri"] == f"models:/{name}/{version}"
     clip = json.loads((train_data / "rating.jsonl").read_text().splitlines()[0])["video"]

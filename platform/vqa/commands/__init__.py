@@ -4,4 +4,4 @@ Add a command by adding its module name here.
 """
 
 COMMANDS = ("corpus", "ingest", "frames", "model", "mos", "score", "synthesize", "annotate",
-            "train", "serve", "evaluate")
+            "train", "serve", "evaluate", "tune")

@@ -17,6 +17,8 @@ from vqa.train.data import stage_samples
 from vqa.train.model_config import resolve_model
 from vqa.train.optim import stage_steps
 from vqa.train.state import MODEL_DIR, TrainState, check_compatible, latest_checkpoint
+from vqa.train.validation import DATASET as VALIDATION
+from vqa.train.validation import validation_samples
 
 log = logging.getLogger("vqa.train")
 
@@ -31,7 +33,7 @@ def prepare(cfg: TrainConfig) -> dict:
         check_compatible(TrainState.read(previous).model_config, to_dict(model_cfg),
                          f"checkpoint {previous}")
     return {"model_cfg": model_cfg, "init_from": init_from, "stages": stages,
-            "storage": storage, "resume_from": previous}
+            "storage": storage, "resume_from": previous, "validation": validation_samples(cfg)}
 
 
 def shuffled(table, seed: int):
@@ -60,6 +62,15 @@ def stage_datasets(cfg: TrainConfig, prep: dict) -> tuple[dict, list[int], dict]
         datasets[f"stage{i}"] = ray.data.from_arrow(shuffled(table, cfg.seed + i))
         sizes.append(table.num_rows)
         counts.update({f"{stage.name}.{k}": v for k, v in c.items()})
+    held_out = prep["validation"]
+    if held_out is not None:
+        if cfg.frames.root:
+            from vqa.pipelines.frames import ensure_frames, training_table
+
+            key = ensure_frames(held_out, prep["model_cfg"], cfg.frames.root, cfg.frames.build)
+            held_out, _ = training_table(held_out, cfg.frames.root, key)
+        datasets[VALIDATION] = ray.data.from_arrow(held_out)
+        counts["validation.videos"] = held_out.num_rows
     return datasets, sizes, counts
 
 
@@ -88,7 +99,8 @@ def _stage_params(stage):
     return [Param(k, str(v)[:6000]) for k, v in flat.items()]
 
 
-def trainer_for(cfg: TrainConfig, job: dict, datasets: dict, storage: Path):
+def trainer_for(cfg: TrainConfig, job: dict, datasets: dict, storage: Path,
+                callbacks: list | None = None):
     import ray.train
     from ray.train.torch import TorchConfig, TorchTrainer
 
@@ -105,13 +117,17 @@ def trainer_for(cfg: TrainConfig, job: dict, datasets: dict, storage: Path):
         run_config=ray.train.RunConfig(
             name=cfg.name, storage_path=str(storage),
             failure_config=ray.train.FailureConfig(max_failures=cfg.max_failures),
-            checkpoint_config=ray.train.CheckpointConfig(num_to_keep=cfg.checkpoint.keep)),
+            checkpoint_config=ray.train.CheckpointConfig(num_to_keep=cfg.checkpoint.keep),
+            callbacks=callbacks),
         torch_config=TorchConfig(backend="nccl" if use_gpu else "gloo"),
-        datasets=datasets)
+        datasets=datasets,  # validation not split: an equal split would drop its remainder
+        dataset_config=ray.train.DataConfig(
+            datasets_to_split=[k for k in datasets if k != VALIDATION]))
 
 
-def run_train(cfg: TrainConfig, prep: dict | None = None) -> dict:
-    """Train every stage; write OUT/model (save_pretrained) and log + register it."""
+def run_train(cfg: TrainConfig, prep: dict | None = None, callbacks: list | None = None) -> dict:
+    """Train every stage; write OUT/model (save_pretrained) and log + register it.
+    `callbacks`: Ray Train `UserCallback`s (a Tune trial passes `TuneReportCallback`)."""
     import mlflow
 
     from vqa.model.registry import log_model
@@ -128,7 +144,7 @@ def run_train(cfg: TrainConfig, prep: dict | None = None) -> dict:
 
     status = "FAILED"
     try:
-        result = trainer_for(cfg, job, datasets, prep["storage"]).fit()
+        result = trainer_for(cfg, job, datasets, prep["storage"], callbacks).fit()
         status = "FINISHED"
     finally:
         for rid in runs:  # a crashed run's stage runs say so (the re-run opens new ones)
@@ -148,7 +164,8 @@ def run_train(cfg: TrainConfig, prep: dict | None = None) -> dict:
                **{f"samples.{s.name}": n for s, n in zip(cfg.stages, sizes)}, **counts,
                "planned_steps": sum(planned_steps(cfg, sizes)),
                "final_loss": result.metrics.get("loss"),
-               "samples_per_s": result.metrics.get("samples_per_s"), "model": str(out)}
+               "samples_per_s": result.metrics.get("samples_per_s"), "model": str(out),
+               **{k: v for k, v in result.metrics.items() if k.startswith("val_")}}
     if parent is not None:
         summary["model_uri"] = log_model(out, cfg.register_as)
     summary["elapsed_s"] = round(time.perf_counter() - start, 1)

@@ -108,6 +108,15 @@ class FramesSpec:
 
 
 @dataclass
+class ValidationConfig:
+    """Held-out rating correlation during training (`vqa.train.validation`): a curve in MLflow
+    and the number Ray Tune's scheduler ranks trials by."""
+    dataset: str  # a name in `datasets`, or a samples file (rows with a `mos`)
+    every_steps: int = 50  # global optimizer steps between validations (and at stage ends)
+    max_videos: int | None = None  # the first N distinct videos
+
+
+@dataclass
 class TrainConfig:
     PATHS = ('out', 'storage_path')  # storage paths: vqa.storage.resolve at load
     name: str  # fixed run name: the same name and storage resume the same run
@@ -125,6 +134,7 @@ class TrainConfig:
     max_failures: int = 1  # Ray Train FailureConfig: restarts from the latest checkpoint
     log_every: int = 5  # steps between metric reports / progress lines
     register_as: str | None = None  # MLflow registered model name (None: log, not register)
+    validation: ValidationConfig | None = None  # held-out SRCC / PLCC while training
 
     def validate(self) -> None:
         if not self.stages:
@@ -155,5 +165,11 @@ class TrainConfig:
             raise ConfigError("checkpoint.keep must be >= 1")
         if self.log_every < 1:
             raise ConfigError("log_every must be >= 1")
+        if self.validation is not None:
+            if self.validation.every_steps < 1:
+                raise ConfigError("validation.every_steps must be >= 1")
+            if self.deepspeed.zero_stage == 3:
+                raise ConfigError("validation: rates with the worker's full weights, which "
+                                  "ZeRO-3 partitions; use zero_stage <= 2")
         if "/" in self.name or not self.name:
             raise ConfigError(f"name: {self.name!r} must be a non-empty name without '/'")

@@ -19,6 +19,7 @@ from vqa.train.config import StageConfig, TrainConfig
 from vqa.train.data import step_batches
 from vqa.train.optim import deepspeed_config, optimizer_for, scheduler_for, stage_steps
 from vqa.train.state import DS_DIR, DS_TAG, MODEL_DIR, TrainState
+from vqa.train.validation import Validator
 
 
 def train_worker(job: dict) -> None:
@@ -45,6 +46,8 @@ class Recipe:
         self.rank, self.world = ctx.get_world_rank(), ctx.get_world_size()
         self.device = ray.train.torch.get_device()
         deepspeed.init_distributed(dist_backend=None, auto_mpi_discovery=False)
+        self.validator = Validator(self.cfg.validation, self.rank, self.world,
+                                   self.frames_of)
         self.mlflow = None
         if self.rank == 0 and self.tracking_uri and any(self.runs):
             from mlflow import MlflowClient
@@ -144,9 +147,11 @@ class Recipe:
             last = state.stage_step == total
             every = self.cfg.checkpoint.every_steps
             if state.stage_step % self.cfg.log_every == 0 or last or \
-                    (every and state.stage_step % every == 0):
+                    (every and state.stage_step % every == 0) or \
+                    self.validator.due(state.global_step, last):
                 elapsed = time.perf_counter() - t_window
                 metrics = self.window_metrics(window, elapsed, engine, scheduler, skipped, state)
+                metrics.update(self.validator.metrics(model, state.global_step, last))
                 self.progress(stage, state, total, metrics, time.perf_counter() - t_stage,
                               state.stage_step - start_step)
                 self.log_mlflow(i, metrics, state.global_step)
@@ -202,7 +207,8 @@ class Recipe:
         eta = elapsed / max(1, done_here) * (total - state.stage_step)
         self.log(f"[{stage.name}] step {state.stage_step}/{total} loss {m['loss']:.4f} "
                  f"{m['samples_per_s']:.1f} samples/s ETA {eta:.0f}s"
-                 + (f" skipped {m['skipped']}" if m["skipped"] else ""))
+                 + (f" skipped {m['skipped']}" if m["skipped"] else "")
+                 + (f" val SRCC {m['val_srcc']:.3f}" if "val_srcc" in m else ""))
 
     def log(self, text: str) -> None:
         if self.rank == 0:
