@@ -8,11 +8,11 @@ import os
 import time
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import pyarrow as pa
 
+from vqa.data import fs
 from vqa.data.io import manifest_table, write_manifest
 from vqa.data.schemas import STATUS_ERROR, STATUS_FILTERED, STATUS_OK
 from vqa.data.sources import assign_ids, list_videos
@@ -41,11 +41,13 @@ class IngestConfig:
 
 def probe_row(video_id: str, path: str, verify: str, min_duration: float,
               max_duration: float) -> dict:
-    """One manifest row; any failure becomes `status=error` with the reason, never an exception."""
+    """One manifest row; any failure becomes `status=error` with the reason, never an exception.
+    A remote video (s3://…) is staged into the task's scratch folder for the probe."""
     row = {"video_id": video_id, "path": path, "status": STATUS_OK, "error": None}
     try:
-        row["size_bytes"] = os.path.getsize(path)
-        info = probe(path, verify=verify)
+        with fs.local_copy(path) as local:
+            row["size_bytes"] = os.path.getsize(local)
+            info = probe(local, verify=verify)
         row.update(info.to_dict())
         if not min_duration <= info.duration < max_duration:
             row["status"] = STATUS_FILTERED
@@ -84,13 +86,13 @@ def summarize(manifest: pa.Table, elapsed: float) -> dict:
 
 
 def run_ingest(cfg: IngestConfig) -> dict:
-    """Probe every video on Ray Data; write `<out>/manifest.parquet` and `summary.json`."""
+    """Probe every video on Ray Data; write `<out>/manifest.parquet` and `summary.json` (local
+    or under a storage URI)."""
     import ray
 
     start = time.perf_counter()
     rows = assign_ids(list_videos(cfg.src))
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
+    fs.makedirs(cfg.out)
     if rows:
         with single_stage():
             ds = ray.data.from_items(rows, override_num_blocks=max(1, math.ceil(len(rows) /
@@ -107,8 +109,8 @@ def run_ingest(cfg: IngestConfig) -> dict:
         manifest = manifest.sort_by("video_id")
     else:
         manifest = manifest_table([])
-    path = write_manifest(manifest, out / "manifest.parquet")
+    path = write_manifest(manifest, fs.join(cfg.out, "manifest.parquet"))
     summary = summarize(manifest, time.perf_counter() - start)
-    summary["manifest"] = str(path)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    summary["manifest"] = path
+    fs.write_text(fs.join(cfg.out, "summary.json"), json.dumps(summary, indent=2))
     return summary
