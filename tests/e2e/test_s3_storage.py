@@ -1,49 +1,42 @@
 """ingest → synthesize with every input and output on `s3://`, against a real S3 API (moto's
-server on 127.0.0.1, started and stopped by the fixture): the commands run as a user runs them
-(`vqa …` in its own process, credentials and endpoint from the standard AWS variables), each
-manifest holds URIs and the next job reads them; nothing lands on the local disk."""
+server on 127.0.0.1, started and stopped by the `s3_server` fixture): `vqa ingest` and
+`vqa synthesize` on the local Ray cluster, whose tasks find the endpoint and credentials in the
+standard AWS variables; each manifest holds URIs and the next job reads them; nothing lands on
+the local disk where the commands ran."""
 
 from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import boto3
 import pyarrow.parquet as pq
 import pytest
 from mlflow.tracking import MlflowClient
 
+from vqa.cli import main
 from vqa.video import probe
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
 
 
-def vqa(env: dict, cwd: Path, *args: str) -> dict:
-    done = subprocess.run([sys.executable, "-m", "vqa.cli", *args, "--num-cpus", "2", "--json"],
-                          env=env, cwd=cwd, capture_output=True, text=True, timeout=240)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return json.loads(done.stdout[done.stdout.index("{"):])
+def test_ingest_then_synthesize_on_s3(s3_server, s3_bucket, clip_factory, tmp_path, ray_local,
+                                      mlflow_uri, capsys, monkeypatch):
+    def vqa(*args: str) -> dict:
+        assert main([*args, "--json"]) == 0
+        return json.loads(capsys.readouterr().out)
 
-
-def test_ingest_then_synthesize_on_s3(s3_server, s3_bucket, clip_factory, tmp_path):
     s3 = boto3.client("s3", endpoint_url=s3_server["AWS_ENDPOINT_URL"])
     for i, key in enumerate(("pool/a.mp4", "pool/day2/b.mp4")):
         clip = clip_factory(f"s3_{i}.mp4", width=64, height=48, frames=40, fps=10.0, seed=i)
         s3.upload_file(str(clip), s3_bucket, key)
     s3.put_object(Bucket=s3_bucket, Key="pool/broken.mp4", Body=b"not a video")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAY_", "MLFLOW_", "VQA_"))}
-    env.update(s3_server, PYTHONPATH=str(ROOT / "platform"), RAY_USAGE_STATS_ENABLED="0",
-               MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path / 'mlflow.db'}")
     work = tmp_path / "cwd"
     work.mkdir()
+    monkeypatch.chdir(work)
     b = f"s3://{s3_bucket}"
 
-    ingest = vqa(env, work, "ingest", f"{b}/pool", "--out", f"{b}/ingest")
+    ingest = vqa("ingest", f"{b}/pool", "--out", f"{b}/ingest")
     assert (ingest["kept"], ingest["failed"]) == (2, 1)
     assert ingest["manifest"] == f"{b}/ingest/manifest.parquet"
     manifest = read_parquet(s3, s3_bucket, "ingest/manifest.parquet")
@@ -54,7 +47,7 @@ def test_ingest_then_synthesize_on_s3(s3_server, s3_bucket, clip_factory, tmp_pa
     assert (rows["a"]["frames"], rows["a"]["width"]) == (40, 64) and rows["a"]["size_bytes"] > 0
     assert rows["broken"]["status"] == "error"
 
-    synth = vqa(env, work, "synthesize", "--manifest", ingest["manifest"], "--out",
+    synth = vqa("synthesize", "--manifest", ingest["manifest"], "--out",
                 f"{b}/synth", "--variants", "blur,stutter", "--holdout-fraction", "0")
     assert (synth["sources_used"], synth["clips"], synth["failed_clips"]) == (2, 4, 0)
     specs = read_parquet(s3, s3_bucket, "synth/specs.parquet").to_pylist()
@@ -72,7 +65,7 @@ def test_ingest_then_synthesize_on_s3(s3_server, s3_bucket, clip_factory, tmp_pa
     assert samples and {s["video"] for s in samples} == videos
     assert list(work.iterdir()) == []  # nothing written where the commands ran
 
-    client = MlflowClient(env["MLFLOW_TRACKING_URI"])
+    client = MlflowClient(mlflow_uri)
     run = client.get_run(synth["mlflow_run_id"])
     assert run.info.run_name == "synthesize: manifest.parquet → synth"
     assert run.data.params["manifest"] == ingest["manifest"]
