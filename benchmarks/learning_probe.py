@@ -135,6 +135,17 @@ def sampled(cfg: VQAConfig, clip: dict) -> dict[str, Sampled]:
     return out
 
 
+def jittered(cfg: VQAConfig, s: dict[str, Sampled], rng) -> dict[str, Sampled]:
+    """Native keyframes → fragment mosaics at random offsets (unchanged without an rng)."""
+    from vqa.video.fragments import fragments
+
+    f, k = cfg.frames, s["keyframes"]
+    if rng is None or not f.fragments:
+        return s
+    return {**s, "keyframes": Sampled(fragments(k.frames, f.fragments, f.fragment_size, rng),
+                                      k.indices, k.info)}
+
+
 def sample_of(clip: dict) -> dict:
     return {"video": None, "mos": clip["mos"], "scores": clip["scores"], "conversations": [
         {"from": "human", "value": "<video>\nHow would you rate the quality of this video?"},
@@ -193,6 +204,8 @@ def main(argv=None) -> int:
     ap.add_argument("--fps", type=float, default=8.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--jitter", action="store_true",
+                    help="training fragments at random offsets in their cells (FAST-VQA)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
@@ -231,7 +244,9 @@ def main(argv=None) -> int:
         if a.minutes and time.perf_counter() - t0 > a.minutes * 60:
             break
         idx = rng.choice(len(train), size=a.batch, replace=False)
-        out = loss_on(model, [prepare_sample(model, samples[i], train_v[i]) for i in idx])
+        out = loss_on(model, [prepare_sample(model, samples[i], jittered(model.cfg, train_v[i],
+                                                                          rng if a.jitter else None))
+                              for i in idx])
         opt.zero_grad()
         out["loss"].backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

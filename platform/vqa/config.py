@@ -93,14 +93,30 @@ def from_dict(cls: type[T], data: dict, *, where: str = "config") -> T:
     return obj
 
 
+def read_yaml(path: str | Path) -> Any:
+    """A YAML file's content; a missing, unreadable or malformed one is a ConfigError naming it."""
+    path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder, not a YAML file")
+    if not path.exists():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        return yaml.safe_load(path.read_text())
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a text (YAML) file") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "malformed"
+        raise ConfigError(f"{path}: not valid YAML ({problem}{where})") from None
+
+
 def load(cls: type[T], path: str | Path | None = None, overrides: dict | None = None) -> T:
     """Load a YAML file (optional) into `cls`, then apply non-None overrides (e.g. CLI flags)."""
     data: dict = {}
     if path is not None:
         path = Path(path)
-        if not path.exists():
-            raise ConfigError(f"config file not found: {path}")
-        loaded = yaml.safe_load(path.read_text()) or {}
+        loaded = read_yaml(path) or {}
         if not isinstance(loaded, dict):
             raise ConfigError(f"{path}: top level must be a mapping")
         data.update(loaded)

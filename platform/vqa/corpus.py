@@ -29,6 +29,8 @@ def photo(name: str) -> np.ndarray:
     import skimage.data
 
     img = getattr(skimage.data, name)()
+    if isinstance(img, tuple):  # stereo_motorcycle: (left, right, disparity) → the left view
+        img = img[0]
     if img.ndim == 2:
         img = np.repeat(img[..., None], 3, axis=2)
     return np.ascontiguousarray(img[..., :3])

@@ -17,13 +17,13 @@ console = Console()
 
 def step_corpus(out: Path, state: dict) -> None:
     corpus = out / "corpus"
-    vqa(["corpus", "make", "--out", str(corpus), "--num", "16"])
+    vqa(["corpus", "make", "--out", str(corpus), "--num", "16", "--overwrite"])
     state["corpus"] = corpus
 
 
 def step_ingest(out: Path, state: dict) -> None:
     ingest = out / "ingest"
-    vqa(["ingest", str(state["corpus"]), "--out", str(ingest)])
+    vqa(["ingest", str(state["corpus"]), "--out", str(ingest), "--overwrite"])
     summary = json.loads((ingest / "summary.json").read_text())
     state["manifest"] = Path(summary["manifest"])
     console.print(f"[bold]manifest:[/bold] {state['manifest']} "
@@ -43,7 +43,8 @@ def step_mos(out: Path, state: dict) -> None:
     ratings, truth, info = simulate_study(StudySpec(subjects=22, videos=60, bad_subjects=2))
     ratings.to_csv(study / "ratings.csv", index=False)
     truth.to_csv(study / "truth.csv", index=False)
-    vqa(["mos", "--ratings", str(study / "ratings.csv"), "--out", str(out / "mos")])
+    vqa(["mos", "--ratings", str(study / "ratings.csv"), "--out", str(out / "mos"),
+         "--overwrite"])
     summary = json.loads((out / "mos" / "summary.json").read_text())
     mos = pd.read_parquet(out / "mos" / "mos.parquet").merge(truth, on=["video", "dimension"])
     srcc = spearmanr(mos["mos"], mos["truth"])[0]
@@ -60,7 +61,7 @@ def step_score(out: Path, state: dict) -> None:
     from vqa.data import read_manifest
 
     model = out / "model-tiny"
-    vqa(["model", "init", "--preset", "tiny", "--out", str(model)])
+    vqa(["model", "init", "--preset", "tiny", "--out", str(model), "--overwrite"])
     paths = read_manifest(state["manifest"]).column("path").to_pylist()[:2]
     console.print("[bold yellow]The tiny model below is random-init and untrained: its scores "
                   "are not quality judgements.[/bold yellow]")
@@ -71,7 +72,7 @@ def step_score(out: Path, state: dict) -> None:
 def step_synthesize(out: Path, state: dict) -> None:
     """In-context branch + FG benchmark: distorted clips, their specs, a few generated Q&A."""
     syn, bench = out / "synthesize", out / "fg_benchmark"
-    common = ["--manifest", str(state["manifest"]), "--holdout-fraction", "0.25"]
+    common = ["--manifest", str(state["manifest"]), "--holdout-fraction", "0.25", "--overwrite"]
     vqa(["synthesize", *common, "--out", str(syn)])
     vqa(["synthesize", *common, "--out", str(bench), "--benchmark", "--questions", "60"])
     samples = [json.loads(line) for line in (syn / "samples.jsonl").read_text().splitlines()]
@@ -89,7 +90,7 @@ def step_synthesize(out: Path, state: dict) -> None:
 def step_rating(out: Path, state: dict) -> None:
     """Rating data with a known truth: global degradations at graded severities (no study)."""
     vqa(["synthesize", "--mode", "rating", "--manifest", str(state["manifest"]),
-         "--out", str(out / "rating")])
+         "--out", str(out / "rating"), "--overwrite"])
     state["rating"] = out / "rating"
 
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import socket
 
-from vqa.errors import ConfigError
+from vqa.errors import ClusterError, ConfigError
+
+PROBE_TIMEOUT_S = 3.0  # a GCS that does not accept a TCP connection in this long is not there
+_HOST_PORT = re.compile(r"^(?:ray://)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9._-]+):(\d{1,5})$")
 
 # What a submitted job needs from the submitter's environment to behave like the same command
 # run locally: where MLflow and the storage root are, and which S3 endpoint / region to use.
@@ -37,6 +42,7 @@ def init_ray(address: str | None = None, num_cpus: int | None = None, verbose: b
     quiet_logs(verbose)
     if ray.is_initialized():
         return ray.get_runtime_context()
+    source = "--address" if address else "RAY_ADDRESS"
     address = address or os.environ.get("RAY_ADDRESS") or None
     kwargs = dict(
         logging_level=logging.INFO if verbose else logging.WARNING,
@@ -47,13 +53,38 @@ def init_ray(address: str | None = None, num_cpus: int | None = None, verbose: b
         if num_cpus is not None:
             raise ConfigError("--num-cpus sizes an embedded cluster; it cannot apply to "
                               f"--address / RAY_ADDRESS ({address})")
-        ray.init(address=address, **kwargs)
+        check_address(address, source)
+        try:
+            ray.init(address=address, **kwargs)
+        except ConnectionError as exc:  # e.g. `auto` with no cluster running on this machine
+            raise ClusterError(f"{source} {address}: {' '.join(str(exc).split())[:300]}") from exc
     else:
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
         _hush_token_notice()
         ray.init(num_cpus=num_cpus, include_dashboard=False,
                  object_store_memory=object_store_memory, **kwargs)
     return ray.get_runtime_context()
+
+
+def check_address(address: str, source: str = "--address") -> None:
+    """Fail in seconds, naming the address, where `ray.init` would raise a traceback (a
+    malformed address) or retry for minutes (a GCS that is not listening)."""
+    if address in ("auto", "local"):
+        return
+    m = _HOST_PORT.match(address.strip())
+    if m is None or not 0 < int(m.group(2)) < 65536:
+        raise ClusterError(f"{source} {address!r}: not a Ray cluster address; expected HOST:PORT "
+                           f"of the head's GCS (e.g. 127.0.0.1:6379), ray://HOST:PORT or 'auto'")
+    host, port = m.group(1).strip("[]"), int(m.group(2))
+    try:
+        with socket.create_connection((host, port), timeout=PROBE_TIMEOUT_S):
+            pass
+    except OSError as exc:
+        reason = f"no answer in {PROBE_TIMEOUT_S:g} s" if isinstance(exc, TimeoutError) \
+            else (exc.strerror or str(exc)).lower()
+        raise ClusterError(f"{source} {address}: no Ray cluster answers there ({reason}); start one with `ray start --head` "
+                           f"or leave out --address / RAY_ADDRESS to run on a local "
+                           f"cluster") from None
 
 
 class _DropTokenNotice(logging.Filter):

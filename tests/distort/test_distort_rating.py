@@ -183,6 +183,14 @@ def test_plans_balanced_and_split_by_source():
     assert any(split_of(k, 1, p) != v for k, v in splits.items())  # the seed reshuffles
 
 
+def test_held_out_sources_are_the_test_split_and_the_rest_keep_their_shares():
+    p = RatingParams(held_out=["src3", "src7"])
+    splits = {f"src{i}": split_of(f"src{i}", 0, p) for i in range(1000)}
+    assert [k for k, v in splits.items() if v == "test"] == ["src3", "src7"]
+    share = list(splits.values()).count("train") / 998
+    assert abs(share - 0.7 / 0.8) < 0.05  # train : val stays 7 : 1
+
+
 def test_samples_use_the_model_prompt_and_level_word_position():
     p = RatingParams()
     prompt = PromptConfig()
@@ -257,3 +265,23 @@ def test_rendered_rating_clips_of_a_grey_source_all_differ_from_the_reference(tm
         if r["types"]:
             got = np.stack(list(iter_frames(r["video"]))).astype(np.float64)
             assert np.abs(got - ref).mean() > 1.0, r["degradations"]
+
+
+def test_a_held_out_id_that_is_not_a_source_is_named(tmp_path):
+    from types import SimpleNamespace
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from vqa.errors import ConfigError
+    from vqa.pipelines.synthesize_rating import load_rating_sources
+
+    pq.write_table(pa.table({"video_id": ["a", "b"], "path": ["a.mp4", "b.mp4"],
+                             "status": ["ok", "ok"], "fps": [10.0] * 2, "frames": [30] * 2,
+                             "width": [64] * 2, "height": [48] * 2}), tmp_path / "m.parquet")
+    cfg = SimpleNamespace(manifest=str(tmp_path / "m.parquet"), max_sources=None,
+                          rating=RatingParams(held_out=["b", "coffe"]))
+    with pytest.raises(ConfigError, match=r"\['coffe'\]"):
+        load_rating_sources(cfg)
+    cfg.rating.held_out = ["b"]
+    assert load_rating_sources(cfg)[0].num_rows == 2

@@ -84,7 +84,9 @@ def test_overall_only_study_gives_omnivqa_rating_qa(study, tmp_path, ray_local, 
 def test_bad_input_and_config_errors_are_named(tmp_path, capsys):
     bad = tmp_path / "bad.csv"
     bad.write_text("subject,video,dimension,score\na,v,overall,3\nb,v,overall,9\n")
-    assert main(["mos", "--ratings", str(bad), "--out", str(tmp_path / "o")]) == 2
+    with pytest.raises(SystemExit) as err:
+        main(["mos", "--ratings", str(bad), "--out", str(tmp_path / "o")])
+    assert err.value.code == 2
     assert "outside the scale [1, 5]" in capsys.readouterr().err
     cfg = tmp_path / "c.yaml"
     cfg.write_text("ratings: x\nout: y\nscreening:\n  max_outlier_fractoin: 0.1\n")

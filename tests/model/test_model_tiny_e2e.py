@@ -36,12 +36,16 @@ def test_cli_init_then_score(clip, tmp_path, capsys, mlflow_uri):  # both comman
     assert vqa(["model", "init", "--preset", "tiny", "--out", str(tmp_path / "m"), "--json"]) == 0
     init = json.loads(capsys.readouterr().out)
     assert init["note"].startswith("random init") and 0 < init["trainable"] <= init["parameters"]
-    missing = tmp_path / "missing.mp4"
-    assert vqa(["score", str(clip), str(missing), "--model", str(tmp_path / "m"), "--json"]) == 0
+    broken = tmp_path / "broken.mp4"  # exists, is no video: an error row, the others rated
+    broken.write_text("not a video")
+    assert vqa(["score", str(clip), str(broken), "--model", str(tmp_path / "m"), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     good, bad = out["results"]
     assert 1.0 <= good["score"] <= 5.0 and good["video"] == str(clip)
-    assert "error" in bad and "missing.mp4" in bad["error"]
+    assert "error" in bad and "broken.mp4" in bad["error"]
+    with pytest.raises(SystemExit) as err:  # a mistyped path: refused before the model loads
+        vqa(["score", str(clip), str(tmp_path / "missing.mp4"), "--model", str(tmp_path / "m")])
+    assert err.value.code == 2 and "video not found" in capsys.readouterr().err
     assert "NOT quality judgements" in out["note"]
     assert vqa(["score", str(clip), "--model", str(tmp_path / "m")]) == 0
     table = capsys.readouterr().out

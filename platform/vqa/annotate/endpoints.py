@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable, Literal
 
+from vqa.annotate.health import Breaker
 from vqa.errors import ConfigError
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -44,6 +45,8 @@ class EndpointConfig:
     rate_limit_rps: float = 0.0  # 0: no rate limit
     price_per_1k_prompt: float = 0.0  # cost figures for the summary / MLflow (any currency)
     price_per_1k_completion: float = 0.0
+    breaker_failures: int = 3  # requests in a row that cannot reach the endpoint → stop (0: off)
+    breaker_cooldown_s: float = 30.0  # … sending for this long, then try one again
 
     def validate(self) -> None:
         if self.api_key_env is not None and not ENV_NAME.match(self.api_key_env):
@@ -54,6 +57,8 @@ class EndpointConfig:
             raise ConfigError("need max_in_flight >= 1, max_retries >= 0, parse_retries >= 0")
         if self.rate_limit_rps < 0 or self.timeout_s <= 0:
             raise ConfigError("need rate_limit_rps >= 0 and timeout_s > 0")
+        if self.breaker_failures < 0 or self.breaker_cooldown_s < 0:
+            raise ConfigError("need breaker_failures >= 0 and breaker_cooldown_s >= 0")
 
 
 class EndpointError(Exception):
@@ -129,6 +134,7 @@ class RoleClient:
         self._sem: asyncio.Semaphore | None = None
         self.gate: asyncio.Semaphore | None = None  # the actor-wide bound, shared by all roles
         self._next_slot = 0.0
+        self.breaker = Breaker(cfg.breaker_failures, cfg.breaker_cooldown_s)
         self.in_flight = 0
         self.stats: Counter = Counter()
 
@@ -190,9 +196,15 @@ class RoleClient:
         usage = Counter() if usage is None else usage
         attempts = malformed = 0
         while True:
+            if not self.breaker.allows():  # the endpoint is not there: fail fast, send nothing
+                raise EndpointError(self.role, "connection", attempts,
+                                    f"not sent: {self.breaker.failures} requests in a row could "
+                                    f"not reach {self.cfg.base_url}")
             attempts += 1
             try:
-                return parse(await self._once(messages, seed, headers, usage))
+                result = parse(await self._once(messages, seed, headers, usage))
+                self.breaker.record(None)
+                return result
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - classified below
@@ -208,6 +220,7 @@ class RoleClient:
                 else:
                     give_up = not retryable or attempts - malformed > self.cfg.max_retries
                 if give_up:
+                    self.breaker.record(kind)
                     raise EndpointError(self.role, kind, attempts,
                                         self.redact(str(exc))[:300]) from None
                 for c in (self.stats, usage):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from vqa.commands.common import add_runtime_flags, console, print_summary, run_job
 from vqa.config import load
+from vqa.errors import InputError, JobFailed
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -50,19 +51,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from vqa.annotate.config import AnnotateConfig
-    from vqa.pipelines.annotate import run_annotate
+    from vqa.pipelines.annotate import check_inputs, dominant_failure, run_annotate
 
     cfg = load(AnnotateConfig, args.config, {
         "manifest": args.manifest, "out": args.out, "limit": args.limit, "actors": args.actors,
         "branches": args.branches.split(",") if args.branches else None,
     })
+    videos = check_inputs(cfg)  # manifest, prompts, one probe per endpoint: before Ray starts
     try:
-        summary = run_job("annotate", cfg, run_annotate, args)
+        summary = run_job("annotate", cfg, lambda c: run_annotate(c, videos=videos), args)
     except KeyboardInterrupt:  # rows already appended stay; only rows in flight are lost
         console.print(f"annotate: interrupted; finished rows are kept in {cfg.out}/"
                       f"annotations.jsonl — re-run the same command to resume")
         return 130
     print_summary("annotate", summary, args.json)
+    failure = dominant_failure(summary, cfg)
+    if failure:
+        raise JobFailed(failure)
     return 0
 
 
@@ -71,6 +76,10 @@ def review_main(args: argparse.Namespace) -> int:
     from vqa.annotate.store import read_jsonl
 
     out = Path(args.out)
+    if not (out / review.QUEUE).is_file():
+        what = "not an annotate output folder" if out.is_dir() else "not found"
+        raise InputError(f"{out}: {what} (no {review.QUEUE})",
+                         "give the --out folder of a `vqa annotate` run")
     items = read_jsonl(out / review.QUEUE)
     reviewer = args.reviewer or getpass.getuser()
     if args.import_csv:

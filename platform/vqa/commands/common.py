@@ -23,8 +23,14 @@ def add_runtime_flags(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--address", help="join this Ray cluster (default: $RAY_ADDRESS, else start a "
                                      "local one)")
     g.add_argument("--num-cpus", type=int, help="CPUs for the embedded local Ray cluster")
-    g.add_argument("--verbose", action="store_true", help="Ray's INFO logs and worker output")
+    g.add_argument("--verbose", action="store_true", help="Ray's INFO logs and worker output; "
+                                                          "tracebacks for bad inputs too")
     g.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+
+def add_overwrite_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the finished run in --out (refused without it)")
 
 
 def run_job(kind: str, cfg: Any, fn: Callable[[Any], dict], args: argparse.Namespace,

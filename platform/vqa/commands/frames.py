@@ -10,7 +10,9 @@ import yaml
 from vqa.commands.common import add_runtime_flags, print_summary, run_job
 from vqa.config import load
 from vqa.errors import ConfigError
-from vqa.pipelines.frames import FramesJobConfig, run_frames
+from vqa.errors import InputError, JobFailed
+from vqa.outputs import check_out_dir
+from vqa.pipelines.frames import FramesJobConfig, collect_videos, model_config, run_frames
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,6 +57,14 @@ def main(args: argparse.Namespace) -> int:
         "model": args.model, "overrides": parse_sets(args.set), "out": args.out,
         "video_root": args.video_root, "batch_size": args.batch_size,
     })
+    check_out_dir(cfg.out, resumes=True)  # shards already there are reused
+    model_config(cfg.preset, cfg.model, cfg.overrides)  # a bad preset / model / --set: here
+    if not collect_videos(cfg):
+        raise InputError(f"{cfg.samples or cfg.manifest}: no videos to decode")
     summary = run_job("frames", cfg, run_frames, args)
     print_summary("frames", summary, args.json)
+    if summary["decoded"] and not summary["ok"] and summary["decoded"] == summary["failed"]:
+        reasons = summary.get("error_reasons") or {}
+        raise JobFailed(f"all {summary['failed']} videos failed to decode"
+                        + (f"; commonest: {next(iter(reasons))}" if reasons else ""))
     return 0

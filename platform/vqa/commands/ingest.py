@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from vqa.commands.common import add_runtime_flags, print_summary, run_job
+from vqa.commands.common import add_overwrite_flag, add_runtime_flags, print_summary, run_job
 from vqa.config import load
-from vqa.pipelines.ingest import IngestConfig, run_ingest
+from vqa.errors import JobFailed
+from vqa.pipelines.ingest import IngestConfig, check_inputs, run_ingest
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="how hard to check each file: headers only, demux every packet + decode "
                         "the first frame (default), or decode every frame")
     p.add_argument("--batch-size", type=int, help="videos per probe task (default 8)")
+    add_overwrite_flag(p)
     add_runtime_flags(p)
     p.set_defaults(func=main)
 
@@ -37,6 +39,17 @@ def main(args: argparse.Namespace) -> int:
         "src": args.src, "out": args.out, "min_duration": args.min_duration,
         "max_duration": args.max_duration, "verify": args.verify, "batch_size": args.batch_size,
     })
-    summary = run_job("ingest", cfg, run_ingest, args)
+    rows = check_inputs(cfg, args.overwrite)  # before Ray starts
+    summary = run_job("ingest", cfg, lambda c: run_ingest(c, rows), args)
     print_summary("ingest", summary, args.json)
+    if summary["videos"] and not summary["kept"]:
+        raise JobFailed(f"no video kept of {summary['videos']}: {why_none_kept(summary)}")
     return 0
+
+
+def why_none_kept(summary: dict) -> str:
+    reasons = summary.get("error_reasons") or {}
+    parts = [f"{n} {r}" for r, n in list(reasons.items())[:3]]
+    if summary.get("filtered"):
+        parts.append(f"{summary['filtered']} outside the duration range")
+    return "; ".join(parts) + f" (see {summary['manifest']})"

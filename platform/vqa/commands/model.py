@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
+
+from vqa.errors import InputError
 
 UNTRAINED = "random init, untrained: its scores are NOT quality judgements"
 
@@ -11,7 +14,10 @@ UNTRAINED = "random init, untrained: its scores are NOT quality judgements"
 def register(sub: argparse._SubParsersAction) -> None:
     from vqa.model.presets import names
 
-    p = sub.add_parser("model", help="create and inspect VQA model folders")
+    p = sub.add_parser("model", help="make VQA model folders: `vqa model init` (the only action "
+                                     "so far) builds a preset and saves it",
+                       description="Actions: init — build a preset (tiny: random init) and save "
+                                   "it as a folder `vqa score` and `vqa train` load.")
     msub = p.add_subparsers(dest="model_command", required=True, metavar="ACTION")
     init = msub.add_parser(
         "init", help="build a preset and save it (save_pretrained folder)",
@@ -20,6 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     init.add_argument("--preset", default="tiny", choices=names())
     init.add_argument("--out", required=True, help="folder to write")
     init.add_argument("--seed", type=int, default=0, help="seed of the random init")
+    init.add_argument("--overwrite", action="store_true",
+                      help="replace a saved model already in OUT (refused without it)")
     init.add_argument("--json", action="store_true", help="print the summary as JSON")
     init.set_defaults(func=main_init)
 
@@ -31,6 +39,13 @@ def main_init(args: argparse.Namespace) -> int:
     from vqa.model.lora import count_trainable
     from vqa.model.presets import build_model, preset_config
 
+    from vqa.model.checkpoint import CONFIG
+    from vqa.outputs import check_out_dir
+
+    check_out_dir(args.out, args.overwrite)
+    if (Path(args.out) / CONFIG).exists() and not args.overwrite:
+        raise InputError(f"--out {args.out}: holds a saved model ({CONFIG})",
+                         "pass --overwrite to replace it, or choose another --out")
     torch.manual_seed(args.seed)
     cfg = preset_config(args.preset)
     if cfg.vision.pretrained is None and cfg.llm.pretrained is None:

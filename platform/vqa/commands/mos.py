@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from vqa.commands.common import add_runtime_flags, console, print_summary, run_job
+from vqa.commands.common import add_overwrite_flag, add_runtime_flags, console, print_summary, run_job
 from vqa.config import load
-from vqa.data import DIMENSIONS, SchemaError
+from vqa.data import DIMENSIONS
+from vqa.errors import InputError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -52,6 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="video-level split ratios (default 8 2; 4 1 1 for FineVD studies)")
     p.add_argument("--no-screening", action="store_true", help="skip BT.500 screening")
     p.add_argument("--seed", type=int, help="split seed (default 0)")
+    add_overwrite_flag(p)
     add_runtime_flags(p)
     p.set_defaults(func=main)
 
@@ -63,7 +64,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "mix matches the reference (LSVQ-train's by default). Writes a CSV of the "
                     "selected videos and prints the level counts.",
     )
-    s.add_argument("--pool", required=True, help="labels file of the candidate pool (video,mos)")
+    s.add_argument("--pool", required=True,
+                   help="labels file of the candidate pool (video,mos), or the mos.csv / "
+                        ".parquet `vqa mos` writes (one row per video and dimension)")
+    s.add_argument("--dimension", choices=DIMENSIONS,
+                   help="with a per-dimension pool (vqa mos's mos.csv): the dimension whose MOS "
+                        "selects (default overall)")
     s.add_argument("--num", type=int, required=True, help="videos to select")
     s.add_argument("--out", required=True, help="output CSV")
     s.add_argument("--reference-levels", default="lsvq",
@@ -76,7 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from vqa.pipelines.mos import MosJobConfig, run_mos
+    from vqa.pipelines.mos import MosJobConfig, prepare, run_mos
 
     overrides = {
         "ratings": args.ratings, "out": args.out, "dimensions": args.dimensions,
@@ -85,8 +91,7 @@ def main(args: argparse.Namespace) -> int:
         "split_ratios": args.split_ratios, "seed": args.seed,
     }
     if not args.config and not (args.ratings and args.out):
-        print("vqa mos: give --ratings and --out (or a --config that sets them)", file=sys.stderr)
-        return 2
+        raise InputError("give --ratings and --out (or a --config that sets them)")
     cfg = load(MosJobConfig, args.config, overrides)
     if args.normalize:
         cfg.mos.normalize = args.normalize
@@ -97,11 +102,8 @@ def main(args: argparse.Namespace) -> int:
         cfg.qa.style = args.qa_style
     if args.no_screening:
         cfg.screening.enabled = False
-    try:
-        summary = run_job("mos", cfg, run_mos, args)
-    except SchemaError as exc:
-        print(f"vqa mos: {exc}", file=sys.stderr)
-        return 2
+    ratings = prepare(cfg, args.overwrite)  # bad files fail here, before Ray starts
+    summary = run_job("mos", cfg, lambda c: run_mos(c, ratings), args)
     print_summary("mos", summary, args.json)
     return 0
 
@@ -110,19 +112,23 @@ def main_select(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from vqa.data import read_labels
-    from vqa.subjective.selection import reference_levels, select_videos
+    from vqa.outputs import atomic_path, check_out_file
+    from vqa.subjective.selection import read_pool, reference_levels, select_videos
 
-    pool = read_labels(args.pool).to_pandas()
+    check_out_file(args.out)
+    pool, dimension = read_pool(args.pool, args.dimension)
     ref = reference_levels(args.reference_levels)
     selected, report = select_videos(pool, args.num, ref, args.seed, tuple(args.pool_range))
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    selected.to_csv(out, index=False)
+    with atomic_path(out) as tmp:
+        selected.to_csv(tmp, index=False)
     report["out"] = str(out)
+    if dimension:
+        report["dimension"] = dimension
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        console.print(f"selected {len(selected)} of {len(pool)} videos → {out}")
+        by = f" by their {dimension} MOS" if dimension else ""
+        console.print(f"selected {len(selected)} of {len(pool)} videos{by} → {out}")
         print_summary("mos-select", report)
     return 0

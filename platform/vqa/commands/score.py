@@ -5,14 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 
+UNCERTAIN_P = 0.4  # a likeliest level below this probability is reported as uncertain
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "score", help="rate videos with a saved model (score 1-5, level, level probabilities)",
+        "score", help="rate videos with a saved model (score 1-5 and 0-100, level, level "
+                      "probabilities)",
         description="Load a model folder (vqa model init / save_pretrained) and rate each video "
-                    "by level logits (OmniVQA A.2): score in [1, 5], the likeliest level, the "
-                    "level probabilities, and per-dimension scores when the model has them. "
-                    "A video that fails to decode becomes an error row.")
+                    "by level logits (OmniVQA A.2): the score is the expected level weight, on "
+                    "1-5 (and the same on 0-100); the expected level is the level nearest to "
+                    "it; the likeliest level is the arg-max with its probability, marked "
+                    "'(uncertain)' below p = 0.4; per-dimension scores with their ranges when "
+                    "the model has them. Each video is probed first, as ingest does: a broken "
+                    "one becomes an error row in the same words.")
     p.add_argument("videos", nargs="+", help="video files")
     p.add_argument("--model", required=True,
                    help="saved model folder, or an MLflow model URI (models:/NAME/VERSION, "
@@ -22,34 +28,73 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=main)
 
 
+def scales(cfg) -> dict:
+    """What each number means: the overall score's range, and each dimension's."""
+    w = cfg.scoring.weights
+    lo, hi = min(w), max(w)
+    dims = {d: [lo, hi] for d in cfg.scoring.dimensions}
+    if cfg.head.enabled:
+        head = [0.0, cfg.head.scale] if cfg.head.scale > 1 else "score head (targets' scale)"
+        dims.update({d: head for d in cfg.head.dimensions})
+    return {"score": [lo, hi], "score_100": [0.0, 100.0], "dimensions": dims}
+
+
+def describe(cfg, rating: dict) -> dict:
+    """A rating plus the readings a user needs: 0–100, expected level, uncertainty."""
+    weights, words = cfg.scoring.weights, cfg.scoring.levels
+    lo, hi = min(weights), max(weights)
+    score = rating["score"]
+    nearest = min(range(len(weights)), key=lambda i: abs(weights[i] - score))
+    p = rating["probs"][rating["level"]]
+    return {**rating, "score_100": 100.0 * (score - lo) / (hi - lo),
+            "expected_level": words[nearest], "p_level": p, "uncertain": p < UNCERTAIN_P}
+
+
 def score_videos(model, videos: list[str]) -> list[dict]:
     from vqa.errors import VideoError
+    from vqa.video.probe import probe
 
     rows = []
     for v in videos:
         try:
-            rows.append({"video": v, **model.rate(v)})
-        except (VideoError, FileNotFoundError) as exc:
+            probe(v)  # ingest's checks and words: "truncated: …", "zero frames", …
+            rows.append({"video": v, **describe(model.cfg, model.rate(v))})
+        except VideoError as exc:
             rows.append({"video": v, "error": str(exc)})
     return rows
 
 
 def main(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     import torch
 
     from vqa.model.registry import resolve_model_path
     from vqa.model.vqa_model import VQAModel
 
+    from vqa.errors import InputError, JobFailed
+
+    missing = [v for v in args.videos if not Path(v).is_file()]
+    if missing:  # a mistyped path: refused before the model loads
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise InputError(f"{missing[0]}: a folder, not a video{more}" if Path(missing[0]).is_dir()
+                         else f"video not found: {missing[0]}{more}")
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     model = VQAModel.from_pretrained(resolve_model_path(args.model), device=device)
     rows = score_videos(model, args.videos)
     track_scores(args.model, args.videos, device, rows)
     if args.json:
-        print(json.dumps({"model": args.model, "note": model.cfg.note, "results": rows},
-                         indent=2))
+        print(json.dumps({"model": args.model, "note": model.cfg.note,
+                          "scales": scales(model.cfg), "results": rows}, indent=2))
     else:
         print_table(model, rows)
-    return 1 if all("error" in r for r in rows) else 0
+    if all("error" in r for r in rows):
+        raise JobFailed(f"none of the {len(rows)} video(s) could be rated: {rows[0]['error']}")
+    return 0
+
+
+def _range(r) -> str:
+    return f"{r[0]:g}–{r[1]:g}" if isinstance(r, list) else r
 
 
 def print_table(model, rows: list[dict]) -> None:
@@ -59,20 +104,31 @@ def print_table(model, rows: list[dict]) -> None:
 
     from vqa.commands.common import console
 
-    caption = f"model {model.cfg.name}" + (f" — {model.cfg.note}" if model.cfg.note else "")
+    sc = scales(model.cfg)
+    words = model.cfg.scoring.levels
+    caption = (f"score: expected level weight, {_range(sc['score'])} ({words[-1]} … {words[0]})"
+               f", and on 0–100; likeliest level: arg-max, (uncertain) below p = {UNCERTAIN_P}")
+    if sc["dimensions"]:
+        caption += "; dimensions: " + ", ".join(f"{d} {_range(r)}"
+                                                for d, r in sc["dimensions"].items())
+    caption += f"\nmodel {model.cfg.name}" + (f" — {model.cfg.note}" if model.cfg.note else "")
     t = Table(title="vqa score", caption=caption)
     t.add_column("video", overflow="fold")
-    t.add_column("score", justify="right")
-    t.add_column("level")
-    t.add_column("p(level)", justify="right")
+    t.add_column(f"score {_range(sc['score'])}", justify="right")
+    t.add_column("0–100", justify="right")
+    t.add_column("expected level")
+    t.add_column("likeliest level (p)")
     t.add_column("dimensions")
     for r in rows:
         name = Path(r["video"]).name
         if "error" in r:
-            t.add_row(name, "-", "[red]error[/red]", "-", "-")
+            t.add_row(name, "-", "-", "[red]error[/red]", "-", "-")
             continue
         dims = " ".join(f"{d}={v:.2f}" for d, v in r["dimensions"].items()) or "-"
-        t.add_row(name, f"{r['score']:.3f}", r["level"], f"{r['probs'][r['level']]:.2f}", dims)
+        likeliest = f"{r['level']} ({r['p_level']:.2f})" + (" (uncertain)" if r["uncertain"]
+                                                            else "")
+        t.add_row(name, f"{r['score']:.2f}", f"{r['score_100']:.1f}", r["expected_level"],
+                  likeliest, dims)
     console.print(t)
     for r in rows:
         if "error" in r:

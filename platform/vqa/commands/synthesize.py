@@ -6,9 +6,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from vqa.commands.common import add_runtime_flags, print_summary, run_job
+import sys
+
+from vqa.commands.common import add_overwrite_flag, add_runtime_flags, print_summary, run_job
 from vqa.config import load
-from vqa.pipelines.synthesize import SynthesizeConfig, run_synthesize
+from vqa.errors import JobFailed
+from vqa.pipelines.synthesize import SynthesizeConfig, check_inputs, run_synthesize
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -59,6 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rewrite-url", help="OpenAI-compatible endpoint: rewrite open answers "
                                          "with an LLM (off unless given)")
     p.add_argument("--rewrite-model", help="model name for --rewrite-url")
+    add_overwrite_flag(p)
     add_runtime_flags(p)
     p.set_defaults(func=main)
 
@@ -81,6 +85,16 @@ def main(args: argparse.Namespace) -> int:
     if rating:  # merged into the config file's `rating:` section, then validated again
         cfg = dataclasses.replace(cfg, rating=dataclasses.replace(cfg.rating, **rating))
         cfg.validate()
+    check_inputs(cfg, args.overwrite)  # before Ray starts
     summary = run_job("synthesize", cfg, run_synthesize, args)
-    print_summary("synthesize", summary, args.json)
+    if args.json:
+        print_summary("synthesize", summary, True)
+    else:
+        warnings = summary.pop("warnings", [])
+        print_summary("synthesize", summary)
+        for w in warnings:  # once, after the table whose counts they explain
+            print(f"vqa synthesize: warning: {w}", file=sys.stderr)
+    if not summary["clips"] and summary["failed_clips"]:
+        raise JobFailed(f"all {summary['failed_clips']} clips failed; see {summary['specs']} "
+                        f"(status, error)")
     return 0

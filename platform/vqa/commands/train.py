@@ -46,7 +46,10 @@ def load_config(args: argparse.Namespace):
 def main(args: argparse.Namespace) -> int:
     from vqa.pipelines.train import prepare, run_train
 
+    from vqa.outputs import check_out_dir
+
     cfg = load_config(args)
+    check_out_dir(cfg.out, resumes=True)  # the same name resumes
     prep = prepare(cfg)  # bad paths, typos, incompatible checkpoints: before Ray starts
     summary = run_job("train", cfg, lambda c: run_train(c, prep), args, worker_output=True)
     print_summary("train", summary, args.json)

@@ -17,6 +17,7 @@ index, which an object store's output stream cannot do. Local paths are used as 
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
 import posixpath
@@ -28,11 +29,17 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from vqa.errors import describe_os_error
 from vqa.storage import is_uri
 
 CACHE_ENV = "VQA_CACHE_DIR"  # where remote videos are staged (default: the system temp dir)
 _LOCAL = pafs.LocalFileSystem()
 _BUCKETED = ("s3", "gs", "gcs")  # path after the scheme is `bucket/key`
+
+
+def _missing(path) -> FileNotFoundError:
+    """Python's own form (errno + filename): the CLI prints it as `not found: PATH`."""
+    return FileNotFoundError(errno.ENOENT, "No such file or directory", str(path))
 
 
 def is_remote(path) -> bool:
@@ -113,7 +120,7 @@ def open_input(path):
     """A seekable binary file (what Parquet, CSV and PyAV readers take)."""
     fs, inner = filesystem(path)
     if fs.get_file_info(inner).type == pafs.FileType.NotFound:
-        raise FileNotFoundError(f"{path}: no such file")
+        raise _missing(path)
     return fs.open_input_file(inner)
 
 
@@ -150,7 +157,7 @@ def read_parquet(path, **kwargs) -> pa.Table:
     """A parquet file or a folder of them."""
     fs, inner = filesystem(path)
     if fs.get_file_info(inner).type == pafs.FileType.NotFound:
-        raise FileNotFoundError(f"{path}: no such file")
+        raise _missing(path)
     return pq.read_table(inner, filesystem=fs, **kwargs)
 
 
@@ -177,7 +184,7 @@ def local_copy(path) -> Iterator[str]:
         return
     fs, inner = filesystem(path)
     if fs.get_file_info(inner).type != pafs.FileType.File:
-        raise FileNotFoundError(f"{path}: no such file")
+        raise _missing(path)
     tmp = _scratch()
     try:
         local = os.path.join(tmp, posixpath.basename(inner))
@@ -194,6 +201,8 @@ def staged(path) -> Iterator[tuple[str | None, str | None]]:
     with contextlib.ExitStack() as stack:
         try:
             local, reason = stack.enter_context(local_copy(path)), None
+        except OSError as exc:
+            local, reason = None, describe_os_error(exc)
         except Exception as exc:
             local, reason = None, f"{type(exc).__name__}: {exc}"
         yield local, reason

@@ -10,7 +10,6 @@ from typing import Iterable
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from vqa.data import fs
 from vqa.data.schemas import (
@@ -21,11 +20,12 @@ from vqa.data.schemas import (
     STATUSES,
     TASKS,
 )
+from vqa.errors import InputError
 
 ROLE_ALIASES = {"human": "human", "user": "human", "gpt": "gpt", "ai": "gpt", "assistant": "gpt"}
 
 
-class SchemaError(ValueError):
+class SchemaError(InputError):
     """A record that does not fit its contract; the message names the record and field."""
 
 
@@ -50,11 +50,29 @@ def write_manifest(rows: list[dict] | pa.Table, path: str | os.PathLike) -> str:
     return fs.write_parquet(manifest_table(rows), path)
 
 
+def read_parquet(path: str | os.PathLike, what: str = "manifest") -> pa.Table:
+    """A parquet file or folder (local or a storage URI); a missing or unreadable one is one
+    line naming it."""
+    if not fs.exists(path):
+        raise FileNotFoundError(2, "No such file or directory", str(path))
+    try:
+        return fs.read_parquet(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise SchemaError(f"{path}: not a parquet {what} "
+                          f"({' '.join(str(exc).split())[:200]})") from None
+
+
 def read_manifest(path: str | os.PathLike, status: str | None = STATUS_OK) -> pa.Table:
     """A manifest (file or folder of parquet, local or a URI), by default only the usable
     (`ok`) rows."""
-    table = fs.read_parquet(path)
-    table = manifest_table(table)
+    table = read_parquet(path)
+    if "status" not in table.column_names or "path" not in table.column_names:
+        raise SchemaError(f"{path}: not a manifest (no status / path columns; got "
+                          f"{table.column_names[:8]}); make one with `vqa ingest`")
+    try:
+        table = manifest_table(table)
+    except pa.ArrowException as exc:
+        raise SchemaError(f"{path}: manifest columns of the wrong type ({exc})") from None
     if status is not None:
         table = table.filter(pc.equal(table.column("status"), status))
     return table
@@ -135,8 +153,11 @@ def read_samples(path: str | os.PathLike) -> pa.Table:
     local or under a storage URI."""
     path = str(path)
     if path.endswith(".parquet") or fs.isdir(path):
-        return samples_table(fs.read_parquet(path).to_pylist())
-    text = fs.read_text(path)
+        return samples_table(read_parquet(path, "samples file").to_pylist())
+    try:
+        text = fs.read_text(path)
+    except UnicodeDecodeError:
+        raise SchemaError(f"{path}: not a text samples file (.jsonl / .json)") from None
     path = Path(path)
     if path.suffix == ".jsonl":
         raw = []
@@ -147,9 +168,15 @@ def read_samples(path: str | os.PathLike) -> pa.Table:
                 except json.JSONDecodeError as exc:
                     raise SchemaError(f"{path}:{n}: invalid JSON ({exc.msg})") from exc
     else:
-        raw = json.loads(text)
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SchemaError(f"{path}: invalid JSON ({exc.msg} at line {exc.lineno}); samples "
+                              f"are .jsonl, a .json list or .parquet") from None
         if isinstance(raw, dict):
             raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
+        raise SchemaError(f"{path}: samples must be JSON objects (one per line, or a list)")
     return samples_table(raw)
 
 
@@ -158,6 +185,22 @@ def read_samples(path: str | os.PathLike) -> pa.Table:
 def read_labels(path: str | os.PathLike) -> pa.Table:
     """`video, mos` labels: CSV/JSON with a header, or KoNViD/LSVQ `labels.txt` (`name, mos, …`)."""
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(21, "is a folder, not a labels file", str(path))
+    try:
+        table = _read_labels(path)
+    except (pa.ArrowException, ValueError, KeyError, IndexError, TypeError,
+            UnicodeDecodeError) as exc:
+        if isinstance(exc, SchemaError):
+            raise
+        raise SchemaError(f"{path}: not a labels file of video, mos rows "
+                          f"({' '.join(str(exc).split())[:200]})") from None
+    if not table.num_rows:
+        raise SchemaError(f"{path}: no labels (video, mos rows) in the file")
+    return table
+
+
+def _read_labels(path: Path) -> pa.Table:
     if path.suffix == ".json":
         data = json.loads(path.read_text())
         if isinstance(data, dict):

@@ -8,9 +8,11 @@ import os
 import re
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from vqa.data import fs
+from vqa.errors import InputError
 from vqa.storage import is_uri
 
 VIDEO_EXTENSIONS = {".mp4", ".mkv", ".avi", ".mov", ".webm", ".m4v", ".flv", ".wmv", ".mpg",
@@ -19,7 +21,7 @@ LIST_EXTENSIONS = {".csv", ".parquet", ".txt"}
 PATH_COLUMNS = ("path", "video", "file", "filename", "uri")
 
 
-class SourceError(ValueError):
+class SourceError(InputError):
     """A SRC that names nothing usable."""
 
 
@@ -30,11 +32,15 @@ def _from_list(src: str) -> list[str]:
         paths = [line.strip() for line in fs.read_text(src).splitlines()]
         paths = [p for p in paths if p and not p.startswith("#")]
     else:
-        if suffix == ".parquet":
-            table = fs.read_parquet(src)
-        else:
-            with fs.open_input(src) as f:
-                table = pacsv.read_csv(f)
+        try:
+            if suffix == ".parquet":
+                table = fs.read_parquet(src)
+            else:
+                with fs.open_input(src) as f:
+                    table = pacsv.read_csv(f)
+        except (pa.ArrowException, OSError) as exc:
+            raise SourceError(f"{src}: not a readable {suffix[1:]} list of paths "
+                              f"({' '.join(str(exc).split())[:200]})") from None
         cols = {c.lower(): c for c in table.column_names}
         col = next((cols[c] for c in PATH_COLUMNS if c in cols), None)
         if col is None:
@@ -74,7 +80,8 @@ def _list_remote(src: str) -> list[str]:
         return [p for p in fs.list_files(src) if Path(p).suffix.lower() in VIDEO_EXTENSIONS]
     if fs.isfile(src):
         return _from_list(src) if Path(src).suffix.lower() in LIST_EXTENSIONS else [src]
-    raise SourceError(f"{src}: no such prefix, glob, list file or file in storage")
+    raise SourceError(f"SRC not found: {src} (under a storage URI, SRC is a prefix holding "
+                      f"videos, a glob, a .csv/.parquet/.txt list of paths or a video object)")
 
 
 def list_videos(src: str | os.PathLike) -> list[str]:
@@ -93,8 +100,11 @@ def list_videos(src: str | os.PathLike) -> list[str]:
         found = [text]
     elif any(ch in text for ch in "*?["):
         found = sorted(p for p in glob.glob(text, recursive=True) if os.path.isfile(p))
+    elif path.exists():
+        raise SourceError(f"{text}: not a regular file or folder")
     else:
-        raise SourceError(f"{text}: not a folder, a glob, a .csv/.parquet/.txt list or a file")
+        raise SourceError(f"SRC not found: {text} (SRC is a folder, a glob, a .csv/.parquet/"
+                          f".txt list of paths or a video file)")
     seen, unique = set(), []
     for p in found:
         p = p if is_uri(p) else str(Path(p).absolute())

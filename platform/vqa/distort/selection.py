@@ -25,8 +25,8 @@ def select_sources(manifest: pa.Table, score_column: str, min_score: float,
         scores = manifest.column(score_column)
         manifest = manifest.filter(pc.fill_null(pc.greater(scores, min_score), False))
     else:
-        warnings.append(f"manifest has no '{score_column}' column: no quality threshold, all "
-                        f"{manifest.num_rows} sources used (the paper keeps score > {min_score:g})")
+        warnings.append(f"manifest has no '{score_column}' column: no quality threshold applied "
+                        f"(the paper keeps sources with score > {min_score:g})")
     keep = [held_out(v, holdout_fraction, salt) == benchmark
             for v in manifest.column("video_id").to_pylist()]
     return manifest.filter(pa.array(keep, type=pa.bool_())), warnings

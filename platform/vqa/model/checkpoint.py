@@ -10,8 +10,8 @@ from pathlib import Path
 import torch
 import yaml
 
-from vqa.config import from_dict, to_dict
-from vqa.errors import ConfigError
+from vqa.config import from_dict, read_yaml, to_dict
+from vqa.errors import ConfigError, InputError
 from vqa.model.config import VQAConfig
 
 CONFIG, WEIGHTS = "config.yaml", "model.safetensors"
@@ -71,10 +71,11 @@ def load_config(path) -> VQAConfig:
     if not (path / CONFIG).exists():
         raise ConfigError(f"{path}: not a saved VQA model (no {CONFIG}; make one with "
                           f"`vqa model init` or VQAModel.save_pretrained)")
-    return from_dict(VQAConfig, yaml.safe_load((path / CONFIG).read_text()), where=str(path))
+    return from_dict(VQAConfig, read_yaml(path / CONFIG), where=str(path))
 
 
 def load(path, device: str | None = None):
+    from safetensors import SafetensorError
     from safetensors.torch import load_model
 
     from vqa.model.components import load_tokenizer
@@ -86,7 +87,12 @@ def load(path, device: str | None = None):
                           f"make one with `vqa model init` or VQAModel.save_pretrained)")
     cfg = load_config(path)
     model = build_model(cfg, weights=False, tokenizer=load_tokenizer(str(path / "tokenizer")))
-    load_model(model, str(path / WEIGHTS), device=device or "cpu")
+    try:
+        load_model(model, str(path / WEIGHTS), device=device or "cpu")
+    except (SafetensorError, RuntimeError, OSError) as exc:  # corrupt file, wrong shapes
+        reason = " ".join(str(exc).split())[:240]
+        raise InputError(f"{path / WEIGHTS}: cannot be loaded ({reason})",
+                         "re-save the model (vqa model init, or save_pretrained)") from None
     model.eval()  # like transformers: a loaded model starts in eval mode (BatchNorm, dropout)
     return model.to(device) if device else model
 

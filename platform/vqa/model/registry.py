@@ -4,6 +4,7 @@ resolve back to a local folder that `VQAModel.from_pretrained` loads."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import mlflow.pyfunc
@@ -14,18 +15,24 @@ ARTIFACT = "model"  # the folder's key under the pyfunc model's artifacts/
 URI_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/")
 
 
-class VQAPyfunc(mlflow.pyfunc.PythonModel):
-    """`mlflow.pyfunc.load_model(uri).predict([video paths])` → one rating dict per video."""
+# MLflow 3 asks every PythonModel subclass for type hints on `predict` (a UserWarning on stderr
+# at import, in every command that loads this module, which filters cannot stop: MLflow's
+# decorator resets them); our input is a list of paths or a DataFrame with a video column.
+with warnings.catch_warnings():
+    warnings.showwarning = lambda *args, **kwargs: None
 
-    def load_context(self, context):
-        from vqa.model.vqa_model import VQAModel
+    class VQAPyfunc(mlflow.pyfunc.PythonModel):
+        """`mlflow.pyfunc.load_model(uri).predict([video paths])` → one rating dict per video."""
 
-        self.model = VQAModel.from_pretrained(context.artifacts[ARTIFACT])
+        def load_context(self, context):
+            from vqa.model.vqa_model import VQAModel
 
-    def predict(self, context, model_input, params=None):
-        videos = model_input["video"].tolist() if hasattr(model_input, "columns") \
-            else list(model_input)
-        return [{"video": v, **self.model.rate(v)} for v in videos]
+            self.model = VQAModel.from_pretrained(context.artifacts[ARTIFACT])
+
+        def predict(self, context, model_input, params=None):
+            videos = model_input["video"].tolist() if hasattr(model_input, "columns") \
+                else list(model_input)
+            return [{"video": v, **self.model.rate(v)} for v in videos]
 
 
 def log_model(folder: str | Path, registered_name: str | None = None) -> str:

@@ -18,12 +18,15 @@ import pyarrow as pa
 
 from vqa.annotate.config import AnnotateConfig
 from vqa.annotate.endpoints import collect_keys
+from vqa.annotate.health import probe
 from vqa.annotate.prompts import load_prompts
 from vqa.annotate.review import merge, queue_items, read_decisions, write_queue
 from vqa.annotate.runner import ROLES, RowAnnotator
 from vqa.annotate.store import ANNOTATIONS, Appender, latest_rows, plan, write_outputs
 from vqa.config import from_dict, to_dict
 from vqa.data import read_manifest
+from vqa.errors import InputError
+from vqa.outputs import check_out_dir, write_text_atomic
 
 JSON_COLUMNS = ("record", "samples", "usage")
 OUT_SCHEMA = pa.schema([(c, pa.string()) for c in (
@@ -70,17 +73,40 @@ def _log_prompts(prompts) -> None:
                            **{f"prompt_hash.{n}": h for n, h in prompts.hashes.items()}})
 
 
-def run_annotate(cfg: AnnotateConfig, progress=None) -> dict:
+BRANCH_ROLES = {"technical": ROLES, "aesthetic": ("judge", "writer")}
+
+
+def check_inputs(cfg: AnnotateConfig) -> list[dict]:
+    """Before Ray starts and anything fans out → the videos: OUT can take the run (a re-run
+    resumes), the manifest reads and has usable rows, the prompts load, and every endpoint the
+    branches use answers (one probe each, named by its URL)."""
+    check_out_dir(cfg.out, resumes=True)
+    load_prompts(cfg.prompts_version, cfg.prompts_dir)
+    videos = read_manifest(cfg.manifest).select(["video_id", "path", "duration"]).to_pylist()
+    if not videos:
+        raise InputError(f"{cfg.manifest}: no usable (status ok) videos to annotate")
+    roles = sorted({r for b in cfg.branches for r in BRANCH_ROLES[b]})
+    urls: dict[str, list[str]] = {}
+    for role in roles:
+        urls.setdefault(getattr(cfg.roles, role).base_url, []).append(role)
+    for url, users in urls.items():
+        reason = probe(url, min(5.0, getattr(cfg.roles, users[0]).timeout_s))
+        if reason is not None:
+            raise InputError(f"endpoint {url} ({', '.join(users)}) does not answer ({reason})",
+                             "start the server, or set roles.<role>.base_url in the config")
+    return videos[:cfg.limit] if cfg.limit is not None else videos
+
+
+def run_annotate(cfg: AnnotateConfig, progress=None, videos: list[dict] | None = None) -> dict:
     """Annotate what is not done yet; write annotations.jsonl, samples.jsonl,
     review_queue.jsonl and summary.json under `cfg.out`."""
     progress = progress or sys.stderr
     start = time.perf_counter()
+    videos = check_inputs(cfg) if videos is None else videos
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     prompts = load_prompts(cfg.prompts_version, cfg.prompts_dir)
     _log_prompts(prompts)
-    videos = read_manifest(cfg.manifest).select(["video_id", "path", "duration"]).to_pylist()
-    videos = videos[:cfg.limit] if cfg.limit is not None else videos
     decisions = merge(read_decisions(out), cfg.min_reviewers)
     todo, skipped = plan(videos, cfg.branches, latest_rows(out), decisions, cfg.retry_errors)
     print(f"annotate: {len(videos)} videos x {len(cfg.branches)} branches; {len(todo)} rows to "
@@ -139,5 +165,18 @@ def run_annotate(cfg: AnnotateConfig, progress=None) -> dict:
         "error_kinds": dict(errors.most_common()),
         "out": str(out),
     }
-    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    write_text_atomic(out / "summary.json", json.dumps(summary, indent=2))
     return summary
+
+
+def dominant_failure(summary: dict, cfg: AnnotateConfig) -> str | None:
+    """When every row of this run failed: the commonest reason, with its endpoint's URL."""
+    rows = summary.get("rows_this_run", 0)
+    if not rows or summary.get("this_run.error", 0) < rows:
+        return None
+    kinds = summary.get("error_kinds") or {"unknown": rows}
+    kind, n = next(iter(kinds.items()))
+    role = kind.split(":")[0].strip()
+    where = f" at {getattr(cfg.roles, role).base_url}" if role in ROLES else ""
+    return (f"all {rows} rows failed; commonest: {kind}{where} ({n} rows); see "
+            f"{summary['out']}/annotations.jsonl")

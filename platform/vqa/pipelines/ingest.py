@@ -8,6 +8,7 @@ import os
 import time
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import pyarrow as pa
@@ -16,7 +17,8 @@ from vqa.data import fs
 from vqa.data.io import manifest_table, write_manifest
 from vqa.data.schemas import STATUS_ERROR, STATUS_FILTERED, STATUS_OK
 from vqa.data.sources import assign_ids, list_videos
-from vqa.errors import ConfigError, VideoError
+from vqa.errors import ConfigError, InputError, VideoError
+from vqa.outputs import atomic_path, check_out_dir, write_text_atomic
 from vqa.pipelines.context import single_stage
 from vqa.video.probe import probe
 
@@ -85,13 +87,27 @@ def summarize(manifest: pa.Table, elapsed: float) -> dict:
     }
 
 
-def run_ingest(cfg: IngestConfig) -> dict:
+def check_inputs(cfg: IngestConfig, overwrite: bool = False) -> list[dict]:
+    """Before Ray starts: OUT can take the run and SRC names at least one video → its rows."""
+    check_out_dir(cfg.out, overwrite)
+    rows = assign_ids(list_videos(cfg.src))
+    if not rows:
+        if Path(cfg.src).is_dir():
+            raise InputError(f"{cfg.src}: no videos matched (no file in the folder or below it "
+                             f"has a video extension: .mp4, .mkv, .mov, …)")
+        raise InputError(f"{cfg.src}: no videos matched",
+                         "check the path or the glob (quote it: 'pool/**/*.mp4')")
+    return rows
+
+
+def run_ingest(cfg: IngestConfig, rows: list[dict] | None = None) -> dict:
     """Probe every video on Ray Data; write `<out>/manifest.parquet` and `summary.json` (local
-    or under a storage URI)."""
+    or under a storage URI; each under a temporary name first, summary.json last, so its
+    presence means finished)."""
     import ray
 
     start = time.perf_counter()
-    rows = assign_ids(list_videos(cfg.src))
+    rows = check_inputs(cfg, overwrite=True) if rows is None else rows
     fs.makedirs(cfg.out)
     if rows:
         with single_stage():
@@ -109,8 +125,10 @@ def run_ingest(cfg: IngestConfig) -> dict:
         manifest = manifest.sort_by("video_id")
     else:
         manifest = manifest_table([])
-    path = write_manifest(manifest, fs.join(cfg.out, "manifest.parquet"))
+    path = fs.join(cfg.out, "manifest.parquet")
+    with atomic_path(path) as tmp:
+        write_manifest(manifest, tmp)
     summary = summarize(manifest, time.perf_counter() - start)
     summary["manifest"] = path
-    fs.write_text(fs.join(cfg.out, "summary.json"), json.dumps(summary, indent=2))
+    write_text_atomic(fs.join(cfg.out, "summary.json"), json.dumps(summary, indent=2))
     return summary

@@ -15,6 +15,7 @@ import pandas as pd
 
 from vqa.data import DIMENSIONS, read_labels, write_samples
 from vqa.errors import ConfigError
+from vqa.outputs import atomic_path, check_out_dir, write_text_atomic
 from vqa.subjective import report as rep
 from vqa.subjective.attributes import attribute_labels
 from vqa.subjective.hidden_reference import flag_rerating
@@ -22,8 +23,8 @@ from vqa.subjective.levels import LSVQ_BOUNDARIES, OMNIVQA_WORDS, LevelConfig, a
     check_boundaries
 from vqa.subjective.mos import MosConfig, compute_mos
 from vqa.subjective.qa import QAConfig, build_samples
-from vqa.subjective.ratings import check_ratings, read_ratings
-from vqa.subjective.screening import ScreeningConfig, screen
+from vqa.subjective.ratings import RatingsError, check_ratings, read_ratings
+from vqa.subjective.screening import ScreeningConfig, check_screenable, screen
 from vqa.subjective.selection import level_distribution, reference_levels, total_variation
 from vqa.subjective.splits import FINEVD_RATIOS, OMNIVQA_RATIOS, split_videos
 
@@ -65,12 +66,37 @@ class MosJobConfig:
             raise ConfigError("rerate_gap must be >= 1")
 
 
-def run_mos(cfg: MosJobConfig) -> dict:
-    """Run the whole study processing; write everything under `cfg.out` and return the summary."""
+def prepare(cfg: MosJobConfig, overwrite: bool = False) -> pd.DataFrame:
+    """Everything that can be wrong with the inputs, before Ray starts → the checked ratings:
+    OUT, the ratings file (readable, rows, columns, scale), enough subjects for the screening
+    and spread for z-scores, the objective labels file."""
+    check_out_dir(cfg.out, overwrite)
+    try:
+        ratings = check_ratings(read_ratings(cfg.ratings), tuple(cfg.score_range),
+                                cfg.dimensions)
+        check_screenable(ratings, cfg.screening)
+        if cfg.mos.normalize == "zscore":
+            sd = ratings.groupby(["subject", "dimension"])["score"].std()
+            if not (sd > 0).any():
+                raise RatingsError("ratings: no subject gave two different scores in a "
+                                   "dimension, so there are no z-scores to average",
+                                   "pass --normalize raw")
+    except RatingsError as exc:
+        text = str(exc)
+        raise RatingsError(text if text.startswith(str(cfg.ratings)) else
+                           f"{cfg.ratings}: {text.removeprefix('ratings: ')}") from None
+    if cfg.objective:
+        read_labels(cfg.objective)
+    return ratings
+
+
+def run_mos(cfg: MosJobConfig, ratings: pd.DataFrame | None = None) -> dict:
+    """Run the whole study processing; write everything under `cfg.out` and return the summary
+    (summary.json last: its presence marks a finished run)."""
+    ratings = prepare(cfg, overwrite=True) if ratings is None else ratings
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     score_range = tuple(cfg.score_range)
-    ratings = check_ratings(read_ratings(cfg.ratings), score_range, cfg.dimensions)
     summary: dict = {}
 
     if cfg.objective:
@@ -96,8 +122,9 @@ def run_mos(cfg: MosJobConfig) -> dict:
                                   else OMNIVQA_RATIOS)
     splits = split_videos(mos["video"], ratios, cfg.seed)
     mos["split"] = mos["video"].map(splits)
-    mos.to_parquet(out / "mos.parquet", index=False)
-    mos.to_csv(out / "mos.csv", index=False)
+    for name, write in (("mos.parquet", mos.to_parquet), ("mos.csv", mos.to_csv)):
+        with atomic_path(out / name) as tmp:
+            write(tmp, index=False)
 
     attrs = None
     if "attributes" in result.kept.columns and result.kept["attributes"].str.len().gt(0).any():
@@ -130,7 +157,7 @@ def run_mos(cfg: MosJobConfig) -> dict:
     (out / "report.json").write_text(json.dumps(report, indent=2, default=str))
     _log_artifacts([*plots, out / "report.json", out / "subjects.csv"])
     summary["out"] = str(out)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    write_text_atomic(out / "summary.json", json.dumps(summary, indent=2, default=str))
     return summary
 
 

@@ -4,7 +4,6 @@ samples (training) or OmniVQA-FG-style multiple-choice questions (held-out bench
 from __future__ import annotations
 
 import json
-import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vqa.data import fs
-from vqa.data.io import write_samples
+from vqa.data.io import read_manifest, read_parquet, write_samples
 from vqa.distort.benchmark import Clip, build_benchmark
 from vqa.distort.qa import clip_samples
 from vqa.distort.rating import RatingParams
@@ -22,10 +21,9 @@ from vqa.distort.render import clip_seed, render_source
 from vqa.distort.selection import select_sources
 from vqa.distort.spatial import SPATIAL_TYPES, SpatialParams
 from vqa.distort.spec import STUTTER, Distortion, PlanParams
-from vqa.errors import ConfigError
+from vqa.errors import ConfigError, InputError
+from vqa.outputs import check_out_dir, write_text_atomic
 from vqa.pipelines.context import single_stage
-
-log = logging.getLogger("vqa.synthesize")
 
 SPEC_SCHEMA = pa.schema([
     ("clip_id", pa.string()), ("source_id", pa.string()), ("source_path", pa.string()),
@@ -123,7 +121,7 @@ def _count_clips(specs: pa.Table, status: str) -> int:
 
 
 def load_sources(cfg: SynthesizeConfig) -> tuple[pa.Table, int, list[str]]:
-    table = fs.read_parquet(cfg.manifest)  # raw: keeps score columns the manifest schema lacks
+    table = read_parquet(cfg.manifest)  # raw: keeps score columns the manifest schema lacks
     table = table.filter(pc.equal(table.column("status"), "ok"))
     total = table.num_rows
     table, warnings = select_sources(table, cfg.score_column, cfg.min_score,
@@ -133,6 +131,26 @@ def load_sources(cfg: SynthesizeConfig) -> tuple[pa.Table, int, list[str]]:
         table = table.slice(0, cfg.max_sources)
     cols = ["video_id", "path", "fps", "frames", "width", "height"]
     return table.select(cols), total, warnings
+
+
+def check_inputs(cfg: SynthesizeConfig, overwrite: bool = False) -> None:
+    """Before Ray starts: OUT can take the run, the manifest is one, and sources are selected
+    (no sources is an error, not an empty success)."""
+    check_out_dir(cfg.out, overwrite)
+    read_manifest(cfg.manifest, status=None)
+    if cfg.mode == "rating":
+        from vqa.pipelines.synthesize_rating import load_rating_sources
+
+        sources, total = load_rating_sources(cfg)
+        side = "ok"
+    else:
+        sources, total, warnings = load_sources(cfg)
+        side = "held-out (--holdout-fraction)" if cfg.benchmark else "training"
+    if not sources.num_rows:
+        threshold = "" if cfg.mode == "rating" or warnings else \
+            f" with {cfg.score_column} > {cfg.min_score:g}"
+        raise InputError(f"{cfg.manifest}: no {side} sources{threshold} among its {total} "
+                         f"usable (status ok) videos")
 
 
 def run_synthesize(cfg: SynthesizeConfig) -> dict:
@@ -151,8 +169,6 @@ def run_synthesize(cfg: SynthesizeConfig) -> dict:
     if not sources.num_rows:
         side = "held-out (--holdout-fraction)" if cfg.benchmark else "training"
         warnings.append(f"no {side} sources selected out of {total} usable ones")
-    for w in warnings:
-        log.warning(w)
     if sources.num_rows:
         blocks = [sources.slice(i, cfg.batch_size)  # one block per task, no shuffle stage
                   for i in range(0, sources.num_rows, cfg.batch_size)]
@@ -206,5 +222,5 @@ def run_synthesize(cfg: SynthesizeConfig) -> dict:
                    encode_share=round(encode_s / (decode_s + encode_s + distort_s), 3)
                    if encode_s + distort_s > 0 else 0.0,
                    specs=fs.join(out, "specs.parquet"), warnings=warnings)
-    fs.write_text(fs.join(out, "summary.json"), json.dumps(summary, indent=2))
+    write_text_atomic(fs.join(out, "summary.json"), json.dumps(summary, indent=2))
     return summary

@@ -21,11 +21,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vqa.data import fs
-from vqa.data.io import write_samples
+from vqa.data.io import read_parquet, write_samples
 from vqa.distort.degrade import degrade_stream, visible_types
 from vqa.distort.rating import SPLITS, clip_samples, plan_source, split_of
 from vqa.distort.rating_label import FIVE, level_words, scores
 from vqa.distort.render import _Timed, clip_seed
+from vqa.errors import ConfigError
+from vqa.outputs import write_text_atomic
 from vqa.pipelines.context import single_stage
 from vqa.video.decode import iter_frames
 from vqa.video.writer import write_video
@@ -155,9 +157,13 @@ def rating_batch(batch: pa.Table, cfg) -> pa.Table:
 
 
 def load_rating_sources(cfg) -> tuple[pa.Table, int]:
-    table = fs.read_parquet(cfg.manifest)
+    table = read_parquet(cfg.manifest)
     table = table.filter(pc.equal(table.column("status"), "ok")).sort_by("video_id")
     total = table.num_rows  # no objective-score threshold here (see the module docstring)
+    missing = sorted(set(cfg.rating.held_out) - set(table.column("video_id").to_pylist()))
+    if missing:  # a typo would silently make an empty test split
+        raise ConfigError(f"rating.held_out: {missing} are not usable sources of "
+                          f"{cfg.manifest} (ids are the manifest's video_id)")
     if cfg.max_sources is not None:
         table = table.slice(0, cfg.max_sources)
     return table.select(["video_id", "path", "fps", "frames", "width", "height"]), total
@@ -229,5 +235,5 @@ def run_rating(cfg) -> dict:
         "specs": fs.join(out, "specs.parquet"), "labels": fs.join(out, "labels.csv"),
         "output": str(out), "warnings": warnings,
     }
-    fs.write_text(fs.join(out, "summary.json"), json.dumps(summary, indent=2))
+    write_text_atomic(fs.join(out, "summary.json"), json.dumps(summary, indent=2))
     return summary

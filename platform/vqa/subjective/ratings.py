@@ -29,12 +29,20 @@ def read_ratings(path: str | os.PathLike) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"ratings file not found: {path}")
-    if path.suffix == ".parquet" or path.is_dir():
-        df = pd.read_parquet(path)
-    elif path.suffix in (".csv", ".tsv", ".txt"):
-        df = pd.read_csv(path, sep="\t" if path.suffix == ".tsv" else ",")
-    else:
-        raise RatingsError(f"{path}: use .csv, .tsv or .parquet")
+    try:
+        if path.suffix == ".parquet" or path.is_dir():
+            df = pd.read_parquet(path)
+        elif path.suffix in (".csv", ".tsv", ".txt"):
+            df = pd.read_csv(path, sep="\t" if path.suffix == ".tsv" else ",")
+        else:
+            raise RatingsError(f"{path}: use .csv, .tsv or .parquet")
+    except (ValueError, OSError, pd.errors.ParserError) as exc:  # pyarrow's errors are both
+        if isinstance(exc, RatingsError):
+            raise
+        if isinstance(exc, pd.errors.EmptyDataError):
+            raise RatingsError(f"{path}: empty file; nothing to screen") from None
+        raise RatingsError(f"{path}: not a readable {path.suffix[1:] or 'parquet'} ratings "
+                           f"table ({' '.join(str(exc).split())[:200]})") from None
     df = df.rename(columns=lambda c: ALIASES.get(str(c).strip().lower(), str(c).strip().lower()))
     if "dimension" not in df.columns:
         df["dimension"] = "overall"
@@ -45,6 +53,8 @@ def check_ratings(df: pd.DataFrame, score_range: tuple[float, float],
                   dimensions: list[str] | None = None) -> pd.DataFrame:
     """Validate and normalise: required columns, known dimensions, scores numeric and inside
     `score_range`, one score per (subject, video, dimension). Keeps only `dimensions` if given."""
+    if df.empty:
+        raise RatingsError("ratings: no rows (a header and nothing else?); nothing to screen")
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
         raise RatingsError(f"ratings: missing column(s) {missing}; got {list(df.columns)} "

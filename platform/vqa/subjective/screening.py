@@ -52,6 +52,33 @@ class ScreenResult:
         return sorted(self.subjects.loc[self.subjects["rejected"], "subject"])
 
 
+def min_subjects(k: float) -> int:
+    """Fewest ratings of one video for any score to be able to lie outside mean ± k·σ: of n
+    scores, the farthest from their mean is (n − 1)/√n sample standard deviations away."""
+    n = 2
+    while (n - 1) / math.sqrt(n) <= k:
+        n += 1
+    return n
+
+
+def check_screenable(df: pd.DataFrame, cfg: ScreeningConfig) -> None:
+    """Refuse a study the screening cannot act on (too few subjects per video), before it runs
+    and silently rejects nothing."""
+    from vqa.subjective.ratings import RatingsError
+
+    if not cfg.enabled:
+        return
+    need = min_subjects(cfg.gaussian_k)
+    most = int(df.groupby(["video", "dimension"])["subject"].nunique().max())
+    if most < need:
+        subjects = df["subject"].nunique()
+        raise RatingsError(
+            f"ratings: {subjects} subject(s), at most {most} rating any one video; BT.500 "
+            f"screening needs at least {need} subjects per video (with fewer, no score can lie "
+            f"outside mean ± {cfg.gaussian_k:g}σ, so no outlier or subject could be rejected)",
+            "add subjects, or pass --no-screening to compute the MOS unscreened")
+
+
 def flag_outliers(df: pd.DataFrame, cfg: ScreeningConfig) -> pd.DataFrame:
     """Columns beta2, gaussian, outlier_high, outlier_low for each rating of (video, dimension)."""
     keys = [df["video"], df["dimension"]]

@@ -50,6 +50,40 @@ def reference_levels(source: str | os.PathLike | None = "lsvq", value_range=(0, 
     return level_distribution(labels.column("mos").to_numpy(), value_range, boundaries)
 
 
+def read_pool(path: str | os.PathLike, dimension: str | None = None
+              ) -> tuple[pd.DataFrame, str | None]:
+    """The candidate pool as (video, mos) rows, one per video → (pool, dimension used). A
+    per-dimension table (`vqa mos`'s mos.csv / mos.parquet) is cut to one dimension first:
+    `dimension`, else overall; a plain labels file has no dimension (None)."""
+    from vqa.data import SchemaError, read_labels
+
+    path = Path(path)
+    table = None
+    if path.suffix in (".csv", ".parquet") and path.is_file():
+        try:
+            table = pd.read_parquet(path) if path.suffix == ".parquet" else \
+                pd.read_csv(path)
+        except (ValueError, OSError):
+            table = None  # not a table pandas reads: read_labels says what is wrong
+    if table is None or "dimension" not in table.columns:
+        if dimension:
+            raise SchemaError(f"{path}: --dimension {dimension}, but the pool has no "
+                              f"'dimension' column (one score per video)")
+        return read_labels(path).to_pandas(), None
+    if table.empty:
+        raise SchemaError(f"{path}: no rows; nothing to select from")
+    have = sorted(set(table["dimension"].astype(str)))
+    dimension = dimension or ("overall" if "overall" in have else None)
+    if dimension not in have:
+        why = f"--dimension {dimension} is not among them" if dimension else "no overall"
+        raise SchemaError(f"{path}: a per-dimension MOS table ({', '.join(have)}); {why}",
+                          "choose one with --dimension")
+    if "mos" not in table.columns or "video" not in table.columns:
+        raise SchemaError(f"{path}: need video and mos columns, got {list(table.columns)}")
+    pool = table[table["dimension"].astype(str) == dimension][["video", "mos"]]
+    return pool.reset_index(drop=True), dimension
+
+
 def total_variation(p, q) -> float:
     """½·Σ|p − q|: 0 for identical level distributions, 1 for disjoint ones."""
     return float(0.5 * np.abs(np.asarray(p) - np.asarray(q)).sum())

@@ -1,0 +1,270 @@
+"""Every command with the inputs people mistype (missing file, folder instead of file, empty
+file, wrong format, unreachable cluster or endpoint, a finished run in --out …), each in a
+process of its own: exit 2, exactly one line on stderr that names the command and the input,
+no traceback — and nothing of Ray started for what can be checked before it."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from cli_helpers import ROOT, clean_env, vqa_cli  # noqa: F401
+
+UNREACHABLE = "127.0.0.1:1"  # nothing listens on port 1
+SUBACTIONS = {("annotate", "review"), ("model", "init"), ("corpus", "make")}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory, clip_factory):
+    """One of every kind of bad (and a few good) inputs, in one folder the cases run in."""
+    import pandas as pd
+
+    from vqa.data import write_manifest
+    from vqa.model.presets import build_model, preset_config
+    from vqa.pipelines.ingest import probe_row
+
+    d = tmp_path_factory.mktemp("inputs")
+    clip = clip_factory("cli_clip.mp4", frames=30)
+    (d / "vids").mkdir()
+    shutil.copy(clip, d / "vids" / "a.mp4")
+    (d / "emptydir").mkdir()
+    (d / "afile.txt").write_text("not a folder\n")
+    (d / "zero.csv").write_text("")
+    (d / "header.csv").write_text("subject,video,dimension,score\n")
+    (d / "text.parquet").write_text("plain text, not parquet\n")
+    (d / "nocol.csv").write_text("a,b\n1,2\n")
+    rows = [("s1", f"v{i}", "overall", 1 + i % 5) for i in range(4)]
+    pd.DataFrame(rows, columns=["subject", "video", "dimension", "score"]).to_csv(
+        d / "one_subject.csv", index=False)
+    study = [(f"s{s}", f"v{v}", "overall", 1 + (s + v) % 5) for s in range(6) for v in range(3)]
+    pd.DataFrame(study, columns=["subject", "video", "dimension", "score"]).to_csv(
+        d / "study.csv", index=False)
+    pd.DataFrame({"a": [1], "b": [2]}).to_parquet(d / "notmanifest.parquet")
+    write_manifest([probe_row("a", str(d / "vids" / "a.mp4"), "packets", 0, 100)],
+                   d / "manifest.parquet")
+    (d / "labels.csv").write_text("video,mos\nv1,50\nv2,70\n")
+    (d / "dims.csv").write_text("video,dimension,mos\nv1,blur,50\nv1,noise,40\n")
+    (d / "finished").mkdir()
+    (d / "finished" / "summary.json").write_text("{}")
+    (d / "samples.json").write_text("{not json")
+    (d / "bad.yaml").write_text("src: x\nout: y\nmax_durration: 3\n")
+    (d / "broken.yaml").write_text("src: [unclosed\n")
+    model = d / "model"
+    build_model(preset_config("tiny")).save_pretrained(model)
+    shutil.copytree(model, d / "corrupt_model")
+    (d / "corrupt_model" / "model.safetensors").write_bytes(b"\x00" * 64)
+    shutil.copytree(model, d / "badcfg_model")
+    (d / "badcfg_model" / "config.yaml").write_text("vision: [oops\n")
+    port = free_port()
+    (d / "annotate.yaml").write_text(yaml.safe_dump({"roles": {
+        r: {"base_url": f"http://127.0.0.1:{port}/v1"} for r in
+        ("expert", "summarizer", "judge", "writer")}}))
+    train = yaml.safe_load((ROOT / "configs/local-direct.yaml").read_text())
+    (d / "train_typo.yaml").write_text(yaml.safe_dump({**train, "scaling": {"workres": 2}}))
+    (d / "train_nodata.yaml").write_text(yaml.safe_dump(
+        {**train, "datasets": {k: {**v, "path": "nowhere/samples.jsonl"}
+                               for k, v in train["datasets"].items()}}))
+    return {"dir": d, "endpoint": f"http://127.0.0.1:{port}/v1"}
+
+
+# (case id, argv, extra env, words the one stderr line must hold: the input it names)
+CASES = [
+    # ingest
+    ("ingest-missing-src", ["ingest", "nonexistent", "--out", "o"], {}, ["nonexistent"]),
+    ("ingest-glob-no-match", ["ingest", "nomatch/*.mp4", "--out", "o"], {},
+     ["nomatch/*.mp4", "no videos matched"]),
+    ("ingest-empty-dir", ["ingest", "emptydir", "--out", "o"], {},
+     ["emptydir", "no videos matched"]),
+    ("ingest-out-is-file", ["ingest", "vids", "--out", "afile.txt"], {}, ["afile.txt", "file"]),
+    ("ingest-out-finished", ["ingest", "vids", "--out", "finished"], {},
+     ["finished", "--overwrite"]),
+    ("ingest-list-no-path-column", ["ingest", "nocol.csv", "--out", "o"], {},
+     ["nocol.csv", "path column"]),
+    ("ingest-list-not-parquet", ["ingest", "text.parquet", "--out", "o"], {}, ["text.parquet"]),
+    ("ingest-unreachable-address", ["ingest", "vids", "--out", "o", "--address", UNREACHABLE],
+     {}, [UNREACHABLE]),
+    ("ingest-garbage-ray-address", ["ingest", "vids", "--out", "o"], {"RAY_ADDRESS": "garbage"},
+     ["RAY_ADDRESS", "garbage"]),
+    ("ingest-config-missing", ["ingest", "vids", "--config", "nope.yaml"], {}, ["nope.yaml"]),
+    ("ingest-config-typo", ["ingest", "vids", "--config", "bad.yaml"], {}, ["max_durration"]),
+    ("ingest-config-malformed", ["ingest", "vids", "--config", "broken.yaml"], {},
+     ["broken.yaml", "YAML"]),
+    ("ingest-config-is-dir", ["ingest", "vids", "--config", "emptydir"], {}, ["emptydir"]),
+    # mos
+    ("mos-missing-ratings", ["mos", "--ratings", "nope.csv", "--out", "o"], {}, ["nope.csv"]),
+    ("mos-ratings-is-dir", ["mos", "--ratings", "emptydir", "--out", "o"], {}, ["emptydir"]),
+    ("mos-empty-file", ["mos", "--ratings", "zero.csv", "--out", "o"], {}, ["zero.csv", "empty"]),
+    ("mos-header-only", ["mos", "--ratings", "header.csv", "--out", "o"], {},
+     ["header.csv", "no rows"]),
+    ("mos-not-parquet", ["mos", "--ratings", "text.parquet", "--out", "o"], {},
+     ["text.parquet"]),
+    ("mos-missing-columns", ["mos", "--ratings", "nocol.csv", "--out", "o"], {},
+     ["nocol.csv", "missing column"]),
+    ("mos-single-subject", ["mos", "--ratings", "one_subject.csv", "--out", "o"], {},
+     ["one_subject.csv", "1 subject", "at least 6", "--no-screening"]),
+    ("mos-out-is-file", ["mos", "--ratings", "study.csv", "--out", "afile.txt"], {},
+     ["afile.txt"]),
+    ("mos-out-finished", ["mos", "--ratings", "study.csv", "--out", "finished"], {},
+     ["finished", "--overwrite"]),
+    ("mos-unreachable-address", ["mos", "--ratings", "study.csv", "--out", "o", "--address",
+                                 UNREACHABLE], {}, [UNREACHABLE]),
+    ("mos-objective-missing", ["mos", "--ratings", "study.csv", "--out", "o", "--objective",
+                               "nope.csv"], {}, ["nope.csv"]),
+    # mos-select
+    ("select-missing-pool", ["mos-select", "--pool", "nope.csv", "--num", "1", "--out", "s.csv"],
+     {}, ["nope.csv"]),
+    ("select-pool-is-dir", ["mos-select", "--pool", "emptydir", "--num", "1", "--out", "s.csv"],
+     {}, ["emptydir"]),
+    ("select-empty-pool", ["mos-select", "--pool", "zero.csv", "--num", "1", "--out", "s.csv"],
+     {}, ["zero.csv"]),
+    ("select-out-is-dir", ["mos-select", "--pool", "labels.csv", "--num", "1", "--out",
+                           "emptydir"], {}, ["emptydir"]),
+    ("select-dimension-plain-labels", ["mos-select", "--pool", "labels.csv", "--num", "1",
+                                       "--out", "s.csv", "--dimension", "blur"], {},
+     ["labels.csv", "dimension"]),
+    ("select-no-overall", ["mos-select", "--pool", "dims.csv", "--num", "1", "--out", "s.csv"],
+     {}, ["dims.csv", "--dimension"]),
+    # synthesize
+    ("synth-missing-manifest", ["synthesize", "--manifest", "nope.parquet", "--out", "o"], {},
+     ["nope.parquet"]),
+    ("synth-manifest-not-parquet", ["synthesize", "--manifest", "text.parquet", "--out", "o"],
+     {}, ["text.parquet", "parquet"]),
+    ("synth-manifest-is-dir", ["synthesize", "--manifest", "emptydir", "--out", "o"], {},
+     ["emptydir"]),
+    ("synth-not-a-manifest", ["synthesize", "--manifest", "notmanifest.parquet", "--out", "o"],
+     {}, ["notmanifest.parquet", "manifest"]),
+    ("synth-out-is-file", ["synthesize", "--manifest", "manifest.parquet", "--out",
+                           "afile.txt"], {}, ["afile.txt"]),
+    ("synth-no-sources", ["synthesize", "--manifest", "manifest.parquet", "--out", "o",
+                          "--benchmark", "--holdout-fraction", "0"], {},
+     ["manifest.parquet", "no held-out"]),
+    ("synth-unreachable-address", ["synthesize", "--manifest", "manifest.parquet", "--out", "o",
+                                   "--holdout-fraction", "0", "--address", UNREACHABLE], {},
+     [UNREACHABLE]),
+    # annotate
+    ("annotate-missing-manifest", ["annotate", "--manifest", "nope.parquet", "--out", "o"], {},
+     ["nope.parquet"]),
+    ("annotate-manifest-not-parquet", ["annotate", "--manifest", "text.parquet", "--out", "o"],
+     {}, ["text.parquet"]),
+    ("annotate-out-is-file", ["annotate", "--manifest", "manifest.parquet", "--out",
+                              "afile.txt"], {}, ["afile.txt"]),
+    ("annotate-endpoint-down", ["annotate", "--manifest", "manifest.parquet", "--out", "o",
+                                "--config", "annotate.yaml"], {}, ["{endpoint}", "answer"]),
+    ("review-missing-dir", ["annotate", "review", "nodir", "--status"], {}, ["nodir"]),
+    ("review-not-annotate-dir", ["annotate", "review", "emptydir", "--status"], {},
+     ["emptydir", "review_queue.jsonl"]),
+    # score
+    ("score-missing-video", ["score", "nope.mp4", "--model", "model"], {}, ["nope.mp4"]),
+    ("score-video-is-dir", ["score", "emptydir", "--model", "model"], {}, ["emptydir"]),
+    ("score-missing-model", ["score", "vids/a.mp4", "--model", "nomodel"], {}, ["nomodel"]),
+    ("score-dir-not-model", ["score", "vids/a.mp4", "--model", "emptydir"], {}, ["emptydir"]),
+    ("score-corrupt-weights", ["score", "vids/a.mp4", "--model", "corrupt_model"], {},
+     ["corrupt_model/model.safetensors"]),
+    ("score-corrupt-config", ["score", "vids/a.mp4", "--model", "badcfg_model"], {},
+     ["badcfg_model/config.yaml", "YAML"]),
+    # model, corpus
+    ("model-init-out-is-file", ["model", "init", "--out", "afile.txt"], {}, ["afile.txt"]),
+    ("model-init-out-has-model", ["model", "init", "--out", "model"], {},
+     ["model", "--overwrite"]),
+    ("corpus-out-is-file", ["corpus", "make", "--out", "afile.txt", "--num", "1"], {},
+     ["afile.txt"]),
+    # frames
+    ("frames-missing-samples", ["frames", "--samples", "nope.jsonl", "--preset", "tiny",
+                                "--out", "f"], {}, ["nope.jsonl"]),
+    ("frames-samples-not-json", ["frames", "--samples", "samples.json", "--preset", "tiny",
+                                 "--out", "f"], {}, ["samples.json", "JSON"]),
+    ("frames-manifest-not-parquet", ["frames", "--manifest", "text.parquet", "--preset", "tiny",
+                                     "--out", "f"], {}, ["text.parquet"]),
+    ("frames-out-is-file", ["frames", "--manifest", "manifest.parquet", "--preset", "tiny",
+                            "--out", "afile.txt"], {}, ["afile.txt"]),
+    # train
+    ("train-config-missing", ["train", "--config", "nope.yaml"], {}, ["nope.yaml"]),
+    ("train-config-typo", ["train", "--config", "train_typo.yaml"], {}, ["workres", "workers"]),
+    ("train-dataset-missing", ["train", "--config", "train_nodata.yaml"], {},
+     ["nowhere/samples.jsonl"]),
+    ("train-no-config", ["train"], {}, ["--config"]),
+]
+
+
+@pytest.mark.parametrize("case_id,argv,env,words", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_one_line_exit_2(vqa_cli, inputs, case_id, argv, env, words):
+    res = vqa_cli(argv, env=env, cwd=inputs["dir"])
+    command = " ".join(["vqa", *argv[:2]] if tuple(argv[:2]) in SUBACTIONS else ["vqa", argv[0]])
+    assert res.rc == 2, (res.rc, res.err[-3000:])
+    assert "Traceback" not in res.err
+    assert len(res.err_lines) == 1, res.err
+    line = res.err_lines[0]
+    assert line.startswith(f"{command}: "), line
+    for w in words:
+        assert w.format(**inputs) in line, (w, line)
+    assert "Started a local Ray instance" not in res.err + res.out
+    assert res.seconds < 60, f"{case_id} took {res.seconds:.1f} s"
+
+
+def test_verbose_shows_the_traceback(vqa_cli, inputs):
+    res = vqa_cli(["ingest", "nonexistent", "--out", "o"], env={"VQA_DEBUG": "1"},
+                  cwd=inputs["dir"])
+    assert res.rc == 2 and "Traceback" in res.err and "SourceError" in res.err
+    assert res.err_lines[-1].startswith("vqa ingest: SRC not found: nonexistent")
+    res = vqa_cli(["ingest", "nonexistent", "--out", "o", "--verbose"], cwd=inputs["dir"])
+    assert res.rc == 2 and "Traceback" in res.err
+
+
+def test_argparse_errors_stay_argparse(vqa_cli, inputs):
+    res = vqa_cli(["ingest"], cwd=inputs["dir"])
+    assert res.rc == 2 and "usage: vqa ingest" in res.err and "Traceback" not in res.err
+
+
+def test_unreachable_cluster_is_found_in_seconds():
+    """The probe, not Ray's minutes of GCS retries: refused at once, a silent host within the
+    probe timeout (3 s), a malformed address without a connection."""
+    from vqa.errors import ClusterError
+    from vqa.runtime import PROBE_TIMEOUT_S, check_address
+
+    for address, words in [(UNREACHABLE, "connection refused"), ("garbage", "HOST:PORT"),
+                           ("ray://127.0.0.1:1", "connection refused"),
+                           ("host:99999", "HOST:PORT")]:
+        t0 = time.perf_counter()
+        with pytest.raises(ClusterError, match=words):
+            check_address(address)
+        assert time.perf_counter() - t0 < PROBE_TIMEOUT_S + 2
+    with socket.socket() as s:  # a listening port answers: no error
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        check_address(f"127.0.0.1:{s.getsockname()[1]}")
+
+
+def test_console_script_entry_point(inputs):
+    """The real entry point (`python -m vqa.cli`, as the console script and jobs/*.py call it),
+    not the fork runner: the same one line and exit code."""
+    res = subprocess.run([sys.executable, "-m", "vqa.cli", "ingest", "vids", "--out", "o",
+                          "--address", UNREACHABLE], capture_output=True, text=True,
+                         env=clean_env(), cwd=inputs["dir"], timeout=120)
+    lines = [x for x in res.stderr.splitlines() if x.strip()]
+    assert res.returncode == 2 and len(lines) == 1 and UNREACHABLE in lines[0], res.stderr
+
+
+def test_an_expected_failure_inside_a_ray_task_is_still_one_line():
+    """Ray re-raises a task's exception as a subclass of both RayTaskError and the original
+    type (so the boundary catches it); the line is the original message, not Ray's traceback."""
+    from ray.exceptions import RayTaskError
+
+    from vqa.cli import error_line
+    from vqa.errors import EXPECTED, InputError
+
+    wrapped = RayTaskError("probe_batch", "Traceback (most recent call last):\n  …",
+                           InputError("clip.mp4: unreadable")).as_instanceof_cause()
+    assert isinstance(wrapped, EXPECTED)
+    assert error_line(wrapped) == "clip.mp4: unreadable"
