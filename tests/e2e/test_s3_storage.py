@@ -2,7 +2,8 @@
 server on 127.0.0.1, started and stopped by the `s3_server` fixture): `vqa ingest` and
 `vqa synthesize` on the local Ray cluster, whose tasks find the endpoint and credentials in the
 standard AWS variables; each manifest holds URIs and the next job reads them; nothing lands on
-the local disk where the commands ran."""
+the local disk where the commands ran. `vqa frames` then decodes the clips the samples name
+straight from the bucket."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from vqa.cli import main
+from vqa.data.frame_store import read_frames
 from vqa.video import probe
 
 pytestmark = pytest.mark.e2e
@@ -63,6 +65,13 @@ def test_ingest_then_synthesize_on_s3(s3_server, s3_bucket, clip_factory, tmp_pa
     samples = [json.loads(line) for line in s3.get_object(
         Bucket=s3_bucket, Key="synth/samples.jsonl")["Body"].read().decode().splitlines()]
     assert samples and {s["video"] for s in samples} == videos
+
+    # the next job reads synthesize's samples and its clips from the bucket (frame shards: local)
+    frames = vqa("frames", "--samples", f"{b}/synth/samples.jsonl", "--preset", "tiny",
+                 "--out", str(tmp_path / "frames"))
+    assert (frames["videos"], frames["ok"], frames["failed"]) == (4, 4, 0)
+    stored = read_frames(str(tmp_path / "frames"), frames["key"])
+    assert set(stored.column("video").to_pylist()) == videos
     assert list(work.iterdir()) == []  # nothing written where the commands ran
 
     client = MlflowClient(mlflow_uri)
