@@ -38,11 +38,12 @@ def test_model_init_and_score_are_runs(mlflow_uri, clip_factory, tmp_path, capsy
     assert run.info.artifact_uri.startswith((db_dir / "mlruns" / "vqa-model-init").as_uri())
 
     clip = clip_factory("tracked.mp4", width=64, height=48, frames=20, fps=10.0)
-    missing = str(tmp_path / "missing.mp4")
-    assert main(["score", str(clip), missing, "--model", str(out), "--json"]) == 0
+    broken = tmp_path / "broken.mp4"  # an error row, not a refusal
+    broken.write_bytes(b"not a video\n" * 10)
+    assert main(["score", str(clip), str(broken), "--model", str(out), "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)["results"]
     run = only_run(client, "vqa-score", "score: tracked-model on tracked.mp4 (+1)")
-    assert json.loads(run.data.params["videos"].replace("'", '"')) == [str(clip), missing]
+    assert json.loads(run.data.params["videos"].replace("'", '"')) == [str(clip), str(broken)]
     assert run.data.params["model"] == str(out)
     assert (run.data.metrics["rated"], run.data.metrics["errors"]) == (1, 1)
     assert run.data.metrics["mean_score"] == printed[0]["score"]
