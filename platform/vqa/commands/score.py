@@ -138,13 +138,14 @@ def print_table(model, rows: list[dict]) -> None:
 def track_scores(model: str, videos: list[str], device: str, rows: list[dict]) -> str:
     """An MLflow run `score: <model> on <first video> (+N)`: what was rated with what, the
     mean score and counts as metrics, every row as the `summary.json` artifact."""
-    from vqa.storage import short_name
+    from vqa.storage import is_uri, short_name
     from vqa.tracking import record_run
 
     scores = [r["score"] for r in rows if "error" not in r]
     summary = {"videos": len(rows), "rated": len(scores), "errors": len(rows) - len(scores),
-               "mean_score": sum(scores) / len(scores) if scores else float("nan"),
+               **({"mean_score": sum(scores) / len(scores)} if scores else {}),
                "results": rows}
     more = f" (+{len(videos) - 1})" if len(videos) > 1 else ""
+    name = model if is_uri(model) else short_name(model)  # models:/vqa/3 says more than "3"
     return record_run("score", {"model": model, "videos": videos, "device": device}, summary,
-                      f"score: {short_name(model)} on {short_name(videos[0])}{more}")
+                      f"score: {name} on {short_name(videos[0])}{more}")
