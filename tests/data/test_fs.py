@@ -73,3 +73,17 @@ def test_manifests_and_samples_on_s3(s3_bucket):
     for name in ("s.jsonl", "s.json", "s.parquet"):
         path = write_samples([sample], f"s3://{s3_bucket}/m/{name}")
         assert read_samples(path).column("video").to_pylist() == ["s3://b/a.mp4"]
+
+
+def test_output_rules_hold_under_a_uri(s3_bucket):
+    from vqa.errors import InputError
+    from vqa.outputs import atomic_path, check_out_dir, write_text_atomic
+
+    out = f"s3://{s3_bucket}/run"
+    check_out_dir(out)  # nothing there yet
+    with atomic_path(fs.join(out, "manifest.parquet")) as tmp:  # objects appear whole
+        assert tmp == fs.join(out, "manifest.parquet")
+    write_text_atomic(fs.join(out, "summary.json"), "{}")
+    with pytest.raises(InputError, match="holds a finished run"):
+        check_out_dir(out)
+    check_out_dir(out, overwrite=True)
