@@ -18,10 +18,12 @@ def mlflow_uri(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def ray_local():
+def ray_local(s3_server):
     from vqa.runtime import init_ray, shutdown_ray
 
     os.environ.pop("RAY_ADDRESS", None)
+    os.environ.update(s3_server)  # workers inherit the environment Ray starts with: tasks reach
+    #                               the test S3 server the way cluster nodes reach a real one
     init_ray(num_cpus=2, object_store_memory=512 * 1024**2)
     yield
     shutdown_ray()
@@ -90,3 +92,33 @@ def broken_files(tmp_path_factory, clip_factory) -> dict[str, Path]:
         for p in s.encode():
             c.mux(p)
     return files
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 server on 127.0.0.1 (a thread of this process) → the environment a client
+    needs: AWS_ENDPOINT_URL plus throw-away credentials. Stopped at the end of the session."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield {"AWS_ENDPOINT_URL": f"http://{host}:{port}", "AWS_ACCESS_KEY_ID": "testing",
+           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server, monkeypatch, request):
+    """A fresh bucket on the moto server, its name; this test's process talks to it."""
+    import boto3
+
+    for key, value in s3_server.items():
+        monkeypatch.setenv(key, value)
+    name = ("t-" + "".join(c if c.isalnum() else "-" for c in request.node.name.lower()))[:50]
+    name = name.rstrip("-")
+    boto3.client("s3", endpoint_url=s3_server["AWS_ENDPOINT_URL"]).create_bucket(Bucket=name)
+    return name

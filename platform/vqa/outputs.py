@@ -1,7 +1,8 @@
 """Output folders every job treats the same way: an `--out` that is a file is refused, a folder
 that holds a finished run (its `summary.json`, written last) is refused unless `overwrite`, and
 outputs are written under a temporary name and moved into place, so an interrupted run never
-leaves a file that looks finished."""
+leaves a file that looks finished. Under a storage URI the same rules hold: an object appears
+only when its upload completes, so remote writes are atomic as they are."""
 
 from __future__ import annotations
 
@@ -20,7 +21,12 @@ def check_out_dir(out: str | os.PathLike, overwrite: bool = False, resumes: bool
                   flag: str = "--out") -> None:
     """Refuse an output folder that cannot take this run; call before Ray starts."""
     if is_uri(str(out)):
-        return
+        from vqa.data import fs
+
+        if resumes or overwrite or not fs.exists(fs.join(out, FINISHED)):
+            return
+        raise InputError(f"{flag} {out}: holds a finished run ({FINISHED})",
+                         "pass --overwrite to replace it, or choose another --out")
     path = Path(out)
     if path.exists() and not path.is_dir():
         raise InputError(f"{flag} {path}: is a file, not a folder", "give a folder to write into")
@@ -38,9 +44,13 @@ def check_out_file(out: str | os.PathLike, flag: str = "--out") -> None:
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike) -> Iterator[Path | str]:
     """Yield a temporary sibling of `path` to write; it replaces `path` only if the block ends
-    without an exception (a failed or interrupted write leaves no file under the real name)."""
+    without an exception (a failed or interrupted write leaves no file under the real name).
+    A storage URI is yielded as it is (object uploads are atomic)."""
+    if is_uri(str(path)):
+        yield str(path)
+        return
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.partial")
@@ -52,7 +62,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
             tmp.unlink()
 
 
-def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
+def write_text_atomic(path: str | os.PathLike, text: str) -> Path | str:
+    from vqa.data import fs
+
     with atomic_path(path) as tmp:
-        tmp.write_text(text)
-    return Path(path)
+        fs.write_text(tmp, text)
+    return path if is_uri(str(path)) else Path(path)

@@ -16,6 +16,23 @@ _HOST_PORT = re.compile(r"^(?:ray://)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9._-]+):(\d{1,
 # of a CPU, so its Train workers get the CPUs (trials holding CPUs deadlock a small cluster).
 TRAIN_DRIVER = "TRAIN_DRIVER"
 
+# What a submitted job needs from the submitter's environment to behave like the same command
+# run locally: where MLflow and the storage root are, and which S3 endpoint / region to use.
+# Credentials are not forwarded (runtime envs are shown on the dashboard): nodes get theirs
+# from their instance role or their own environment.
+FORWARDED_ENV = ("MLFLOW_TRACKING_URI", "VQA_STORAGE_ROOT", "AWS_ENDPOINT_URL",
+                 "AWS_DEFAULT_REGION", "AWS_REGION")
+
+
+def job_runtime_env(working_dir: str = ".", env: dict | None = None) -> dict:
+    """The runtime_env for `JobSubmissionClient.submit_job` (the same as the README's
+    `ray job submit --working-dir . --runtime-env-json …`): the checkout as working dir — what
+    it uploads is decided by the checkout's `.rayignore` (code only) — and FORWARDED_ENV from
+    `env` (default: this process's environment) where set."""
+    env = os.environ if env is None else env
+    return {"working_dir": working_dir,
+            "env_vars": {k: env[k] for k in FORWARDED_ENV if env.get(k)}}
+
 
 def init_ray(address: str | None = None, num_cpus: int | None = None, verbose: bool = False,
              object_store_memory: int | None = None, worker_output: bool = False):

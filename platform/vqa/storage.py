@@ -75,10 +75,15 @@ def resolve(path: str | os.PathLike | None, what: str = "path") -> str | None:
     return path
 
 
+def short_name(path) -> str:
+    """The last part of a path or URI, for run names (`s3://b/pool/` → `pool`)."""
+    return posixpath.basename(str(path).rstrip("/")) or str(path)
+
+
 def run_name(kind: str, cfg) -> str:
     """`<job>: <first input> → <out>`, so runs read as what they did, not random words."""
     names = [n for n in getattr(cfg, "PATHS", ()) if getattr(cfg, n, None)]
-    short = lambda v: posixpath.basename(str(v).rstrip("/")) or str(v)  # noqa: E731
+    short = short_name
     inputs = [getattr(cfg, n) for n in names if n != "out"]
     first = inputs[0][0] if inputs and isinstance(inputs[0], (list, tuple)) and inputs[0] \
         else (inputs[0] if inputs else None)

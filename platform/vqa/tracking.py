@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from pathlib import Path
 from typing import Any, Iterator
 
 DEFAULT_URI = "sqlite:///mlruns.db"
@@ -29,6 +30,24 @@ def _flatten(d: dict, prefix: str = "") -> dict[str, Any]:
     return out
 
 
+def use_experiment(name: str) -> None:
+    """Make `name` the active experiment. On a SQLite store a new experiment keeps its artifacts
+    beside the database (`<db folder>/mlruns/<name>`): MLflow's default is `./mlruns` of
+    whatever folder the process runs in, which for a submitted job is Ray's temporary upload.
+    With a tracking server, the server's artifact store decides."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    uri = mlflow.get_tracking_uri()
+    if uri.startswith("sqlite:///") and mlflow.get_experiment_by_name(name) is None:
+        db = Path(uri[len("sqlite:///"):]).absolute()
+        try:
+            mlflow.create_experiment(name, (db.parent / "mlruns" / name).as_uri())
+        except MlflowException:  # another job created it first
+            pass
+    mlflow.set_experiment(name)
+
+
 @contextlib.contextmanager
 def job_run(kind: str, config: dict, run_name: str | None = None,
             tags: dict[str, str] | None = None) -> Iterator[Any]:
@@ -36,7 +55,7 @@ def job_run(kind: str, config: dict, run_name: str | None = None,
     import mlflow
 
     mlflow.set_tracking_uri(tracking_uri())
-    mlflow.set_experiment(EXPERIMENT_PREFIX + kind)
+    use_experiment(EXPERIMENT_PREFIX + kind)
     with mlflow.start_run(run_name=run_name, tags={"vqa.job": kind, **(tags or {})}) as run:
         params = {k: ("" if v is None else str(v)[:6000]) for k, v in _flatten(config).items()}
         if params:
@@ -51,3 +70,22 @@ def log_metrics(metrics: dict[str, float], step: int | None = None) -> None:
     clean = {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))}
     if clean:
         mlflow.log_metrics(clean, step=step)
+
+
+def log_summary(summary: dict, name: str = "summary.json") -> None:
+    """What a command printed: its numbers as metrics, the whole of it as an artifact."""
+    import mlflow
+
+    log_metrics({k: v for k, v in summary.items() if isinstance(v, (int, float))})
+    mlflow.log_dict(summary, name)
+
+
+def record_run(kind: str, params: dict, summary: dict, run_name: str) -> str:
+    """One finished run for a command that is not a Ray job (`vqa model init`, `vqa score`):
+    params, the printed summary as metrics + artifact; returns the run id."""
+    from vqa.runtime import quiet_logs
+
+    quiet_logs(verbose=False)
+    with job_run(kind, params, run_name=run_name) as run:
+        log_summary(summary)
+    return run.info.run_id

@@ -32,7 +32,7 @@ def test_tiny_chats_about_a_real_clip(tiny_model, clip):
     assert isinstance(sampled, str)
 
 
-def test_cli_init_then_score(clip, tmp_path, capsys):
+def test_cli_init_then_score(clip, tmp_path, capsys, mlflow_uri):  # both commands are runs
     assert vqa(["model", "init", "--preset", "tiny", "--out", str(tmp_path / "m"), "--json"]) == 0
     init = json.loads(capsys.readouterr().out)
     assert init["note"].startswith("random init") and 0 < init["trainable"] <= init["parameters"]

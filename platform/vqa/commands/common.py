@@ -12,7 +12,7 @@ from rich.table import Table
 from vqa.config import to_dict
 from vqa.runtime import init_ray
 from vqa.storage import run_name
-from vqa.tracking import job_run, log_metrics
+from vqa.tracking import job_run, log_summary
 
 console = Console()
 
@@ -38,14 +38,11 @@ def run_job(kind: str, cfg: Any, fn: Callable[[Any], dict], args: argparse.Names
     """Start/join Ray, open an MLflow run with the resolved config, run `fn(cfg)`, log its
     numeric results as metrics and the whole summary as an artifact. `worker_output` shows the
     workers' prints (training progress) without Ray's INFO logs."""
-    import mlflow
-
     ctx = init_ray(args.address, args.num_cpus, args.verbose, worker_output=worker_output)
     with job_run(kind, to_dict(cfg), run_name=run_name(kind, cfg),
                  tags={"ray.cluster": ctx.gcs_address}) as run:
         summary = fn(cfg)
-        log_metrics({k: v for k, v in summary.items() if isinstance(v, (int, float))})
-        mlflow.log_dict(summary, "summary.json")
+        log_summary(summary)
         summary["mlflow_run_id"] = run.info.run_id
         summary["ray_cluster"] = ctx.gcs_address
     return summary

@@ -55,8 +55,18 @@ def main_init(args: argparse.Namespace) -> int:
     summary = {"preset": args.preset, "out": args.out, "note": cfg.note or "-",
                "parameters": sum(p.numel() for p in model.parameters()),
                "trainable": count_trainable(model)}
+    summary["mlflow_run_id"] = track_init(args, summary)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
         print_summary("model init", summary)
     return 0
+
+
+def track_init(args: argparse.Namespace, summary: dict) -> str:
+    """An MLflow run `model init: <preset> → <out>` with the flags and the printed summary."""
+    from vqa.storage import short_name
+    from vqa.tracking import record_run
+
+    return record_run("model-init", {"preset": args.preset, "out": args.out, "seed": args.seed},
+                      summary, f"model init: {args.preset} → {short_name(args.out)}")

@@ -1,4 +1,4 @@
-"""`vqa score`: rate videos with a saved model, locally (no Ray, no MLflow)."""
+"""`vqa score`: rate videos with a saved model, locally (no Ray); the ratings are an MLflow run."""
 
 from __future__ import annotations
 
@@ -139,6 +139,7 @@ def _score_local(args) -> list[dict]:
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     model = VQAModel.from_pretrained(resolve_model_path(args.model), device=device)
     rows = score_videos(model, args.videos)
+    track_scores(args.model, args.videos, device, rows)
     if args.json:
         print(json.dumps({"model": args.model, "note": model.cfg.note,
                           "scales": scales(model.cfg), "results": rows}, indent=2))
@@ -188,3 +189,19 @@ def print_table(cfg, rows: list[dict], where: str | None = None) -> None:
     for r in rows:
         if "error" in r:
             console.print(f"[red]error[/red] {r['error']}")
+
+
+def track_scores(model: str, videos: list[str], device: str, rows: list[dict]) -> str:
+    """An MLflow run `score: <model> on <first video> (+N)`: what was rated with what, the
+    mean score and counts as metrics, every row as the `summary.json` artifact."""
+    from vqa.storage import is_uri, short_name
+    from vqa.tracking import record_run
+
+    scores = [r["score"] for r in rows if "error" not in r]
+    summary = {"videos": len(rows), "rated": len(scores), "errors": len(rows) - len(scores),
+               **({"mean_score": sum(scores) / len(scores)} if scores else {}),
+               "results": rows}
+    more = f" (+{len(videos) - 1})" if len(videos) > 1 else ""
+    name = model if is_uri(model) else short_name(model)  # models:/vqa/3 says more than "3"
+    return record_run("score", {"model": model, "videos": videos, "device": device}, summary,
+                      f"score: {name} on {short_name(videos[0])}{more}")

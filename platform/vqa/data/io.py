@@ -10,8 +10,8 @@ from typing import Iterable
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
+from vqa.data import fs
 from vqa.data.schemas import (
     DIMENSIONS,
     INSTRUCTION_SCHEMA,
@@ -45,26 +45,26 @@ def manifest_table(rows: list[dict] | pa.Table) -> pa.Table:
     return table
 
 
-def write_manifest(rows: list[dict] | pa.Table, path: str | os.PathLike) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(manifest_table(rows), path)
-    return path
+def write_manifest(rows: list[dict] | pa.Table, path: str | os.PathLike) -> str:
+    """Write a manifest to a local path or a storage URI; returns where it went."""
+    return fs.write_parquet(manifest_table(rows), path)
 
 
 def read_parquet(path: str | os.PathLike, what: str = "manifest") -> pa.Table:
-    """A parquet file or folder; a missing or unreadable one is one line naming it."""
-    if not Path(path).exists() and "://" not in str(path):
+    """A parquet file or folder (local or a storage URI); a missing or unreadable one is one
+    line naming it."""
+    if not fs.exists(path):
         raise FileNotFoundError(2, "No such file or directory", str(path))
     try:
-        return pq.read_table(path)
+        return fs.read_parquet(path)
     except (pa.ArrowException, OSError) as exc:
         raise SchemaError(f"{path}: not a parquet {what} "
                           f"({' '.join(str(exc).split())[:200]})") from None
 
 
 def read_manifest(path: str | os.PathLike, status: str | None = STATUS_OK) -> pa.Table:
-    """A manifest (file or folder of parquet), by default only the usable (`ok`) rows."""
+    """A manifest (file or folder of parquet, local or a URI), by default only the usable
+    (`ok`) rows."""
     table = read_parquet(path)
     if "status" not in table.column_names or "path" not in table.column_names:
         raise SchemaError(f"{path}: not a manifest (no status / path columns; got "
@@ -130,34 +130,35 @@ def _drop_nulls(row: dict) -> dict:
     return {k: v for k, v in row.items() if v is not None}
 
 
-def write_samples(samples: Iterable[dict] | pa.Table, path: str | os.PathLike) -> Path:
-    """Write instruction samples; `.jsonl`/`.json` (LLaVA style) or `.parquet` by suffix."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table = samples if isinstance(samples, pa.Table) else samples_table(samples)
-    if path.suffix == ".parquet":
-        pq.write_table(table.cast(INSTRUCTION_SCHEMA), path)
-    elif path.suffix == ".jsonl":
-        with path.open("w") as f:
-            for row in table.to_pylist():
-                f.write(json.dumps(_drop_nulls(row), ensure_ascii=False) + "\n")
-    elif path.suffix == ".json":
-        path.write_text(json.dumps([_drop_nulls(r) for r in table.to_pylist()], ensure_ascii=False,
-                                   indent=1))
-    else:
+def write_samples(samples: Iterable[dict] | pa.Table, path: str | os.PathLike) -> str:
+    """Write instruction samples (local path or storage URI); `.jsonl`/`.json` (LLaVA style)
+    or `.parquet` by suffix. Returns where they went."""
+    suffix = Path(str(path)).suffix
+    if suffix not in (".parquet", ".jsonl", ".json"):
         raise ValueError(f"{path}: use .parquet, .jsonl or .json")
-    return path
+    table = samples if isinstance(samples, pa.Table) else samples_table(samples)
+    if suffix == ".parquet":
+        return fs.write_parquet(table.cast(INSTRUCTION_SCHEMA), path)
+    rows = [_drop_nulls(r) for r in table.to_pylist()]
+    if suffix == ".json":
+        return fs.write_text(path, json.dumps(rows, ensure_ascii=False, indent=1))
+    with fs.open_output(path) as f:
+        for row in rows:
+            f.write((json.dumps(row, ensure_ascii=False) + "\n").encode())
+    return str(path)
 
 
 def read_samples(path: str | os.PathLike) -> pa.Table:
-    """Instruction samples from parquet, JSONL or a JSON list (LLaVA / VQA² / FineVQ forms)."""
-    path = Path(path)
-    if path.suffix == ".parquet" or path.is_dir():
+    """Instruction samples from parquet, JSONL or a JSON list (LLaVA / VQA² / FineVQ forms),
+    local or under a storage URI."""
+    path = str(path)
+    if path.endswith(".parquet") or fs.isdir(path):
         return samples_table(read_parquet(path, "samples file").to_pylist())
     try:
-        text = path.read_text()
+        text = fs.read_text(path)
     except UnicodeDecodeError:
         raise SchemaError(f"{path}: not a text samples file (.jsonl / .json)") from None
+    path = Path(path)
     if path.suffix == ".jsonl":
         raw = []
         for n, line in enumerate(text.splitlines(), 1):

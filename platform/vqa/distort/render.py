@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from pathlib import Path
 
 import numpy as np
 
+from vqa.data import fs
 from vqa.distort.spatial import SpatialParams
 from vqa.distort.spec import (
     PlanParams, Visibility, distort_pairs, frame_span, plan_clip, whole_seconds)
@@ -78,7 +80,15 @@ def render_source(source: dict, variants: list[str], out_dir: str, seed: int, pl
                   spatial: SpatialParams, encode: dict, min_visibility: float = 0.0) -> list[dict]:
     """Per variant: plan, then stream the clip through its distortions into a near-lossless
     encode, and record. A clip whose distortion changes its pixels by less than
-    `min_visibility` (mean, 0–255) is deleted again: status `filtered`."""
+    `min_visibility` (mean, 0–255) is deleted again: status `filtered`. A remote source is staged
+    once for all its variants; remote clips are written locally and uploaded."""
+    with fs.staged(source["path"]) as (local, stage_error):
+        return _render_source(source, local, stage_error, variants, out_dir, seed, plan, spatial,
+                              encode, min_visibility)
+
+
+def _render_source(source: dict, local: str | None, stage_error: str | None, variants, out_dir,
+                   seed, plan, spatial, encode, min_visibility) -> list[dict]:
     vid, path = source["video_id"], source["path"]
     fps, n = float(source["fps"]), int(source["frames"])
     common = {"source_id": vid, "source_path": path, "fps": fps, "frames": n,
@@ -89,19 +99,24 @@ def render_source(source: dict, variants: list[str], out_dir: str, seed: int, pl
         clip_id = f"{vid}__{variant}"
         s = clip_seed(seed, vid, variant)
         base = dict(common, clip_id=clip_id, variant=variant, seed=s)
-        video = Path(out_dir) / "clips" / f"{clip_id}.mp4"
+        video = fs.join(out_dir, "clips", f"{clip_id}.mp4")
+        if stage_error:
+            rows.append(dict(base, status="error", error=stage_error))
+            continue
         try:
             specs = plan_clip(variant, int(source["width"]), int(source["height"]), n, fps,
                               np.random.default_rng(s), plan)
-            settings, seen, times = render_clip(path, fps, n, specs, s, spatial, video, encode)
-            base.update(video=str(video), encode=json.dumps(settings, sort_keys=True), **times)
-            if min(seen) < min_visibility:
-                video.unlink()
-                base.update(video=None, status="filtered", error=f"not visible: mean change "
-                                                     f"{min(seen):.2f} < {min_visibility:g}")
+            with fs.local_output(video) as written:
+                settings, seen, times = render_clip(local, fps, n, specs, s, spatial,
+                                                    Path(written), encode)
+                base.update(video=video, encode=json.dumps(settings, sort_keys=True), **times)
+                if min(seen) < min_visibility:
+                    os.unlink(written)
+                    base.update(video=None, status="filtered", error=f"not visible: mean "
+                                f"change {min(seen):.2f} < {min_visibility:g}")
             rows += spec_rows(base, specs, fps, n, seen)
         except Exception as exc:
-            video.unlink(missing_ok=True)
+            fs.remove(video)
             reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
             rows.append(dict(base, status="error", error=reason))
     return rows

@@ -15,6 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from vqa.data import fs
 from vqa.data.frame_store import (
     encode_row,
     error_row,
@@ -76,13 +77,17 @@ def collect_videos(cfg: FramesJobConfig) -> list[str]:
 
 
 def resolve(video: str, root: str | None) -> str:
-    return video if root is None or os.path.isabs(video) else os.path.join(root, video)
+    if root is None or os.path.isabs(video) or fs.is_remote(video):
+        return video
+    return os.path.join(root, video)
 
 
 def frame_row(video: str, mcfg, root: str | None) -> dict:
-    """One shard row; any failure becomes `status=error` with the reason, never an exception."""
+    """One shard row; any failure becomes `status=error` with the reason, never an exception.
+    A remote video (s3://…, as synthesize writes them) is staged for the decode."""
     try:
-        return encode_row(video, sample_frames(mcfg, resolve(video, root)))
+        with fs.local_copy(resolve(video, root)) as local:
+            return encode_row(video, sample_frames(mcfg, local))
     except VideoError as exc:
         return error_row(video, exc.reason)
     except Exception as exc:  # whatever a broken file provokes, kept with its type

@@ -13,6 +13,7 @@ from typing import Literal
 
 import pyarrow as pa
 
+from vqa.data import fs
 from vqa.data.io import manifest_table, write_manifest
 from vqa.data.schemas import STATUS_ERROR, STATUS_FILTERED, STATUS_OK
 from vqa.data.sources import assign_ids, list_videos
@@ -42,11 +43,13 @@ class IngestConfig:
 
 def probe_row(video_id: str, path: str, verify: str, min_duration: float,
               max_duration: float) -> dict:
-    """One manifest row; any failure becomes `status=error` with the reason, never an exception."""
+    """One manifest row; any failure becomes `status=error` with the reason, never an exception.
+    A remote video (s3://…) is staged into the task's scratch folder for the probe."""
     row = {"video_id": video_id, "path": path, "status": STATUS_OK, "error": None}
     try:
-        row["size_bytes"] = os.path.getsize(path)
-        info = probe(path, verify=verify)
+        with fs.local_copy(path) as local:
+            row["size_bytes"] = os.path.getsize(local)
+            info = probe(local, verify=verify)
         row.update(info.to_dict())
         if not min_duration <= info.duration < max_duration:
             row["status"] = STATUS_FILTERED
@@ -98,14 +101,14 @@ def check_inputs(cfg: IngestConfig, overwrite: bool = False) -> list[dict]:
 
 
 def run_ingest(cfg: IngestConfig, rows: list[dict] | None = None) -> dict:
-    """Probe every video on Ray Data; write `<out>/manifest.parquet` and `summary.json` (each
-    under a temporary name first; summary.json last, so its presence means finished)."""
+    """Probe every video on Ray Data; write `<out>/manifest.parquet` and `summary.json` (local
+    or under a storage URI; each under a temporary name first, summary.json last, so its
+    presence means finished)."""
     import ray
 
     start = time.perf_counter()
     rows = check_inputs(cfg, overwrite=True) if rows is None else rows
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
+    fs.makedirs(cfg.out)
     if rows:
         with single_stage():
             ds = ray.data.from_items(rows, override_num_blocks=max(1, math.ceil(len(rows) /
@@ -122,10 +125,10 @@ def run_ingest(cfg: IngestConfig, rows: list[dict] | None = None) -> dict:
         manifest = manifest.sort_by("video_id")
     else:
         manifest = manifest_table([])
-    path = out / "manifest.parquet"
+    path = fs.join(cfg.out, "manifest.parquet")
     with atomic_path(path) as tmp:
         write_manifest(manifest, tmp)
     summary = summarize(manifest, time.perf_counter() - start)
-    summary["manifest"] = str(path)
-    write_text_atomic(out / "summary.json", json.dumps(summary, indent=2))
+    summary["manifest"] = path
+    write_text_atomic(fs.join(cfg.out, "summary.json"), json.dumps(summary, indent=2))
     return summary

@@ -7,13 +7,12 @@ import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
+from vqa.data import fs
 from vqa.data.io import read_manifest, read_parquet, write_samples
 from vqa.distort.benchmark import Clip, build_benchmark
 from vqa.distort.qa import clip_samples
@@ -155,7 +154,8 @@ def check_inputs(cfg: SynthesizeConfig, overwrite: bool = False) -> None:
 
 
 def run_synthesize(cfg: SynthesizeConfig) -> dict:
-    """Distort on Ray Data; write clips/, specs.parquet and samples.jsonl or benchmark.jsonl."""
+    """Distort on Ray Data; write clips/, specs.parquet and samples.jsonl or benchmark.jsonl
+    (local or under a storage URI: the rows then hold the clips' URIs)."""
     import ray
 
     if cfg.mode == "rating":
@@ -163,8 +163,8 @@ def run_synthesize(cfg: SynthesizeConfig) -> dict:
 
         return run_rating(cfg)
     start = time.perf_counter()
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = cfg.out
+    fs.makedirs(out)
     sources, total, warnings = load_sources(cfg)
     if not sources.num_rows:
         side = "held-out (--holdout-fraction)" if cfg.benchmark else "training"
@@ -180,7 +180,7 @@ def run_synthesize(cfg: SynthesizeConfig) -> dict:
         specs = specs.sort_by([("clip_id", "ascending"), ("start", "ascending")])
     else:
         specs = SPEC_SCHEMA.empty_table()
-    pq.write_table(specs, out / "specs.parquet")
+    fs.write_parquet(specs, fs.join(out, "specs.parquet"))
     clips = clips_from_specs(specs)
     summary = {"mode": "benchmark" if cfg.benchmark else "train", "sources_ok": total,
                "sources_used": sources.num_rows, "clips": len(clips),
@@ -189,13 +189,12 @@ def run_synthesize(cfg: SynthesizeConfig) -> dict:
     if cfg.benchmark:
         records = build_benchmark(clips, cfg.benchmark_mix, cfg.benchmark_questions, cfg.seed,
                                   cfg.benchmark_templates)
-        with (out / "benchmark.jsonl").open("w") as f:
-            for r in records:
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        fs.write_text(fs.join(out, "benchmark.jsonl"),
+                      "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
         summary["questions"] = len(records)
         for cat in ("S", "T", "ST"):
             summary[f"questions_{cat}"] = sum(r["category"] == cat for r in records)
-        summary["output"] = str(out / "benchmark.jsonl")
+        summary["output"] = fs.join(out, "benchmark.jsonl")
     else:
         samples = []
         for clip in clips:
@@ -208,9 +207,8 @@ def run_synthesize(cfg: SynthesizeConfig) -> dict:
 
             samples, summary["rewritten"] = rewrite_samples(
                 samples, cfg.rewrite_base_url, cfg.rewrite_model, cfg.rewrite_api_key_env)
-        write_samples(samples, out / "samples.jsonl")
         summary["samples"] = len(samples)
-        summary["output"] = str(out / "samples.jsonl")
+        summary["output"] = write_samples(samples, fs.join(out, "samples.jsonl"))
     elapsed = time.perf_counter() - start
     ok = specs.filter(pc.equal(specs.column("status"), "ok")).to_pylist()
     per_clip = {r["clip_id"]: r for r in ok}.values()
@@ -223,6 +221,6 @@ def run_synthesize(cfg: SynthesizeConfig) -> dict:
                    encode_s=round(encode_s, 3),
                    encode_share=round(encode_s / (decode_s + encode_s + distort_s), 3)
                    if encode_s + distort_s > 0 else 0.0,
-                   specs=str(out / "specs.parquet"), warnings=warnings)
-    write_text_atomic(out / "summary.json", json.dumps(summary, indent=2))
+                   specs=fs.join(out, "specs.parquet"), warnings=warnings)
+    write_text_atomic(fs.join(out, "summary.json"), json.dumps(summary, indent=2))
     return summary

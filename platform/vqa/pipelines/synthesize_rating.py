@@ -8,6 +8,7 @@ degraded copy is. Splits go by source, so no source is in two splits."""
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import json
 import logging
@@ -18,8 +19,8 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
+from vqa.data import fs
 from vqa.data.io import read_parquet, write_samples
 from vqa.distort.degrade import degrade_stream, visible_types
 from vqa.distort.rating import SPLITS, clip_samples, plan_source, split_of
@@ -55,9 +56,15 @@ def _reason(exc: Exception) -> str:
 
 
 def render_rating_source(source: dict, cfg) -> list[dict]:
-    """One source → one row per planned clip (an error row per clip when it fails)."""
+    """One source → one row per planned clip (an error row per clip when it fails). A remote
+    source is staged once; remote clips are written locally and uploaded."""
+    with fs.staged(source["path"]) as (local, stage_error):
+        return _render(source, local, stage_error, cfg)
+
+
+def _render(source: dict, path: str | None, stage_error: str | None, cfg) -> list[dict]:
     r = cfg.rating
-    vid, path = source["video_id"], source["path"]
+    vid = source["video_id"]
     fps, n = float(source["fps"]), int(source["frames"])
     if r.max_seconds is not None:
         n = min(n, max(1, int(math.floor(r.max_seconds * fps + 1e-6))))
@@ -65,8 +72,8 @@ def render_rating_source(source: dict, cfg) -> list[dict]:
     split = split_of(vid, cfg.seed, r)
     encode = {"quality": cfg.crf, "pix_fmt": cfg.pix_fmt, "preset": cfg.preset,
               "codec": cfg.codec, "threads": 1}
-    cached, decode_s, cache_error = None, 0.0, None
-    if n * w * h * 3 <= CACHE_BYTES:
+    cached, decode_s, cache_error = None, 0.0, stage_error
+    if cache_error is None and n * w * h * 3 <= CACHE_BYTES:
         t = time.perf_counter()
         try:
             cached = list(itertools.islice(iter_frames(path), n))
@@ -94,8 +101,8 @@ def render_rating_source(source: dict, cfg) -> list[dict]:
         sc = scores(degs, r.label)
         words = level_words(sc)
         seed = clip_seed(cfg.seed, vid, plan["clip_id"])
-        video = Path(cfg.out) / "clips" / f"{plan['clip_id']}.mp4"
-        row = dict(clip_id=plan["clip_id"], source_id=vid, source_path=path, video=None,
+        video = fs.join(cfg.out, "clips", f"{plan['clip_id']}.mp4")
+        row = dict(clip_id=plan["clip_id"], source_id=vid, source_path=source["path"], video=None,
                    seed=seed, split=split, degradations="+".join(f"{t}-{s}" for t, s in degs)
                    or "reference", types=[t for t, _ in degs], severities=[s for _, s in degs],
                    skipped_types=skipped, cast=plan["cast"], mos=sc["overall"],
@@ -105,32 +112,40 @@ def render_rating_source(source: dict, cfg) -> list[dict]:
         if cache_error:
             rows.append(dict(row, status="error", error=cache_error))
             continue
-        tmp = video.with_name(f".{video.stem}.h264.mp4")
         try:
-            frames = cached if cached is not None else itertools.islice(iter_frames(path), n)
-            t0 = time.perf_counter()
-            timed = _Timed(degrade_stream(iter(frames), fps, degs, r.degrade, seed,
-                                          plan["cast"]))
-            out = timed
-            crf = [s for t, s in degs if t == "h264"]
-            if crf:  # a real H.264 encode at a high CRF, decoded before the lossless write
-                pix = "yuv420p" if w % 2 == 0 and h % 2 == 0 else "yuv444p"
-                write_video(out, fps, tmp, quality=r.degrade.value("h264", crf[0]),
-                            preset=r.degrade.h264_preset, pix_fmt=pix, threads=1)
-                out = iter_frames(tmp)
-            settings = write_video(out, fps, video, **encode)
-            if settings["frames"] != n:
-                raise ValueError(f"wrote {settings['frames']} frames, expected {n}")
-            row.update(video=str(video), encode=json.dumps(settings, sort_keys=True),
-                       distort_s=timed.seconds,
-                       encode_s=time.perf_counter() - t0 - timed.seconds)
+            with fs.local_output(video) as written:
+                row.update(_write_clip(cached, path, n, fps, w, h, degs, seed, plan, r, encode,
+                                       Path(written)))
+            row.update(video=video)
         except Exception as exc:
-            video.unlink(missing_ok=True)
+            fs.remove(video)
             row.update(status="error", error=_reason(exc))
-        finally:
-            tmp.unlink(missing_ok=True)
         rows.append(row)
     return rows
+
+
+def _write_clip(cached, path, n, fps, w, h, degs, seed, plan, r, encode, video: Path) -> dict:
+    """Degrade (through a real H.264 encode when planned) and write one clip; its row fields."""
+    tmp = video.with_name(f".{video.stem}.h264.mp4")
+    try:
+        frames = cached if cached is not None else itertools.islice(iter_frames(path), n)
+        t0 = time.perf_counter()
+        timed = _Timed(degrade_stream(iter(frames), fps, degs, r.degrade, seed,
+                                      plan["cast"]))
+        out = timed
+        crf = [s for t, s in degs if t == "h264"]
+        if crf:  # a real H.264 encode at a high CRF, decoded before the lossless write
+            pix = "yuv420p" if w % 2 == 0 and h % 2 == 0 else "yuv444p"
+            write_video(out, fps, tmp, quality=r.degrade.value("h264", crf[0]),
+                        preset=r.degrade.h264_preset, pix_fmt=pix, threads=1)
+            out = iter_frames(tmp)
+        settings = write_video(out, fps, video, **encode)
+        if settings["frames"] != n:
+            raise ValueError(f"wrote {settings['frames']} frames, expected {n}")
+        return dict(encode=json.dumps(settings, sort_keys=True), distort_s=timed.seconds,
+                    encode_s=time.perf_counter() - t0 - timed.seconds)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def rating_batch(batch: pa.Table, cfg) -> pa.Table:
@@ -154,12 +169,13 @@ def load_rating_sources(cfg) -> tuple[pa.Table, int]:
     return table.select(["video_id", "path", "fps", "frames", "width", "height"]), total
 
 
-def write_labels(rows: list[dict], path: Path) -> None:
-    with path.open("w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(LABEL_COLUMNS)
-        for r in rows:
-            w.writerow([r[c] for c in LABEL_COLUMNS])
+def write_labels(rows: list[dict], path: str) -> None:
+    text = io.StringIO(newline="")
+    w = csv.writer(text)
+    w.writerow(LABEL_COLUMNS)
+    for r in rows:
+        w.writerow([r[c] for c in LABEL_COLUMNS])
+    fs.write_text(path, text.getvalue())
 
 
 def run_rating(cfg) -> dict:
@@ -168,8 +184,8 @@ def run_rating(cfg) -> dict:
     from vqa.model.config import PromptConfig
 
     start = time.perf_counter()
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = cfg.out
+    fs.makedirs(out)
     sources, total = load_rating_sources(cfg)
     warnings = [] if sources.num_rows else [f"no sources selected out of {total} usable ones"]
     if sources.num_rows:
@@ -183,9 +199,9 @@ def run_rating(cfg) -> dict:
         specs = specs.sort_by("clip_id")
     else:
         specs = RATING_SCHEMA.empty_table()
-    pq.write_table(specs, out / "specs.parquet")
+    fs.write_parquet(specs, fs.join(out, "specs.parquet"))
     ok = specs.filter(pc.equal(specs.column("status"), "ok")).to_pylist()
-    write_labels(ok, out / "labels.csv")
+    write_labels(ok, fs.join(out, "labels.csv"))
     prompt = PromptConfig()
     per_split: dict[str, list[dict]] = {s: [] for s in SPLITS}
     for r in ok:
@@ -195,7 +211,7 @@ def run_rating(cfg) -> dict:
                                               r["split"], meta, cfg.rating, prompt.question,
                                               prompt.answer_prefix)
     for s in SPLITS:
-        write_samples(per_split[s], out / s / "samples.jsonl")
+        write_samples(per_split[s], fs.join(out, s, "samples.jsonl"))
     elapsed = time.perf_counter() - start
     errors = [r for r in specs.to_pylist() if r["status"] == "error"]
     summary = {
@@ -216,8 +232,8 @@ def run_rating(cfg) -> dict:
         "elapsed_s": round(elapsed, 3),
         "clips_per_s": round(len(ok) / elapsed, 3) if elapsed > 0 else 0.0,
         "encode_s": round(sum(r["encode_s"] or 0.0 for r in ok), 3),
-        "specs": str(out / "specs.parquet"), "labels": str(out / "labels.csv"),
+        "specs": fs.join(out, "specs.parquet"), "labels": fs.join(out, "labels.csv"),
         "output": str(out), "warnings": warnings,
     }
-    write_text_atomic(out / "summary.json", json.dumps(summary, indent=2))
+    write_text_atomic(fs.join(out, "summary.json"), json.dumps(summary, indent=2))
     return summary
