@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from photo_clips import photo_clip
+
 
 @pytest.fixture(scope="session")
 def mlflow_uri(tmp_path_factory) -> str:
@@ -27,14 +29,6 @@ def ray_local(s3_server):
     init_ray(num_cpus=2, object_store_memory=512 * 1024**2)
     yield
     shutdown_ray()
-
-
-def photo_clip(width: int = 160, height: int = 120, frames: int = 50, seed: int = 0,
-               name: str = "astronaut") -> np.ndarray:
-    """Real photographic content with a moving camera: every frame is distinct."""
-    from vqa.corpus import pan_zoom, photo
-
-    return pan_zoom(photo(name), width, height, frames, np.random.default_rng(seed))
 
 
 @pytest.fixture(scope="session")

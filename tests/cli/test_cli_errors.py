@@ -85,6 +85,13 @@ def inputs(tmp_path_factory, clip_factory):
     (d / "train_nodata.yaml").write_text(yaml.safe_dump(
         {**train, "datasets": {k: {**v, "path": "nowhere/samples.jsonl"}
                                for k, v in train["datasets"].items()}}))
+    (d / "eval_typo.yaml").write_text(yaml.safe_dump({"model": "model", "labls": ["labels.csv"]}))
+    (d / "tune_typo.yaml").write_text(yaml.safe_dump(
+        {"name": "t", "train": str(ROOT / "configs/local-tune-train.yaml"), "trails": 2}))
+    (d / "tune_nospace.yaml").write_text(yaml.safe_dump({"name": "t", "train": "x.yaml"}))
+    (d / "tune_notrain.yaml").write_text(yaml.safe_dump(
+        {"name": "t", "train": "nowhere.yaml",
+         "space": str(ROOT / "tune_spaces/lora-frames.yaml")}))
     return {"dir": d, "endpoint": f"http://127.0.0.1:{port}/v1"}
 
 
@@ -212,6 +219,36 @@ CASES = [
      ["afile.txt"]),
     ("train-unreachable-address", ["train", "--config", "train_ok.yaml", "--address",
                                    UNREACHABLE], {}, [UNREACHABLE]),
+    # evaluate
+    ("evaluate-model-missing", ["evaluate", "--model", "nomodel", "--labels", "labels.csv"], {},
+     ["nomodel"]),
+    ("evaluate-labels-missing", ["evaluate", "--model", "model", "--labels", "nope.csv"], {},
+     ["nope.csv"]),
+    ("evaluate-labels-empty", ["evaluate", "--model", "model", "--labels", "zero.csv"], {},
+     ["zero.csv"]),
+    ("evaluate-benchmark-not-json", ["evaluate", "--model", "model", "--benchmark",
+                                     "samples.json"], {}, ["samples.json"]),
+    ("evaluate-out-is-file", ["evaluate", "--model", "model", "--labels", "labels.csv",
+                              "--out", "afile.txt"], {}, ["afile.txt"]),
+    ("evaluate-config-typo", ["evaluate", "--config", "eval_typo.yaml"], {},
+     ["labls", "labels"]),
+    # tune
+    ("tune-no-config", ["tune"], {}, ["--config"]),
+    ("tune-config-no-space", ["tune", "--config", "tune_nospace.yaml"], {},
+     ["missing key 'space'"]),
+    ("tune-config-missing", ["tune", "--config", "nope.yaml"], {}, ["nope.yaml"]),
+    ("tune-config-typo", ["tune", "--config", "tune_typo.yaml"], {}, ["trails", "trials"]),
+    ("tune-train-config-missing", ["tune", "--config", "tune_notrain.yaml"], {},
+     ["nowhere.yaml"]),
+    # serve
+    ("serve-model-missing", ["serve", "--model", "nomodel"], {}, ["nomodel"]),
+    ("serve-model-is-file", ["serve", "--model", "afile.txt"], {}, ["afile.txt"]),
+    ("serve-config-missing", ["serve", "--model", "model", "--config", "nope.yaml"], {},
+     ["nope.yaml"]),
+    ("serve-config-malformed", ["serve", "--model", "model", "--config", "broken.yaml"], {},
+     ["broken.yaml"]),
+    ("serve-unreachable-address", ["serve", "--model", "model", "--address", UNREACHABLE], {},
+     [UNREACHABLE]),
 ]
 
 

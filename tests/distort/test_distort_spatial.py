@@ -3,7 +3,7 @@
 import cv2
 import numpy as np
 import pytest
-from conftest import photo_clip
+from photo_clips import photo_clip
 
 from vqa.distort import Distortion, SpatialParams, apply_distortions, distort_region, location_box
 

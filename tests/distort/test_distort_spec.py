@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import photo_clip
+from photo_clips import photo_clip
 
 from vqa.distort import (
     STUTTER, Distortion, PlanParams, apply_distortions, frame_span, plan_clip, whole_seconds)

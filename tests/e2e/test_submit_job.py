@@ -66,7 +66,7 @@ def stop(proc: subprocess.Popen) -> None:
         except (psutil.NoSuchProcess, ProcessLookupError):
             pass
     psutil.wait_procs([psutil.Process(p.pid) for p in family if psutil.pid_exists(p.pid)],
-                      timeout=20, callback=None)
+                      timeout=5, callback=None)  # a scratch cluster: no need to wait politely
     for p in family:
         if psutil.pid_exists(p.pid):
             try:
@@ -81,12 +81,18 @@ def cluster():
     scratch = Path(tempfile.mkdtemp(prefix="vqa-submit-", dir="/tmp"))  # short: Ray sockets
     token = secrets.token_hex(32)
     gcs, dash, mlf = free_port(), free_port(), free_port()
+    # the session's own Ray holds the default agent ports (52365 …): a second head on the same
+    # machine whose agent cannot bind answers every submit with "No available agent"
+    agent_ports = [f"--dashboard-agent-listen-port={free_port()}",
+                   f"--dashboard-agent-grpc-port={free_port()}",
+                   f"--runtime-env-agent-port={free_port()}",
+                   f"--metrics-export-port={free_port()}"]
     head_env = dict(base_env(), RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=token)
     head = subprocess.Popen(
         [str(BIN / "ray"), "start", "--head", "--block", f"--port={gcs}",
          f"--dashboard-port={dash}", "--dashboard-host=127.0.0.1", "--node-ip-address=127.0.0.1",
          "--num-cpus=2", "--include-dashboard=true", f"--temp-dir={scratch / 'ray'}",
-         "--disable-usage-stats"],
+         "--disable-usage-stats", *agent_ports],
         env=head_env, stdout=(scratch / "head.log").open("w"), stderr=subprocess.STDOUT)
     mlflow = subprocess.Popen(
         [str(BIN / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(mlf),

@@ -67,9 +67,10 @@ def job_config(base: str, data: Path, out: Path, steps: int = 1, every: int | No
     return path
 
 
+# complementary-reverse is complementary's stage list reversed (tests/train/test_train_config.py
+# checks every strategy's stages); the three here cover one and two stages, ZeRO 0/1/2, shards
 @pytest.mark.parametrize("base,zero,frames", [
-    ("local-direct", 0, False), ("local-mix", 1, True), ("local-complementary", 2, True),
-    ("local-complementary-reverse", 2, False)])
+    ("local-direct", 0, False), ("local-mix", 1, True), ("local-complementary", 2, True)])
 def test_each_strategy_trains_and_registers(base, zero, frames, train_data, tmp_path, ray_local,
                                             mlflow_uri):
     name = f"t-{base}-{zero}"
@@ -118,8 +119,9 @@ def test_killed_worker_resumes_mid_stage_without_repeating_a_stage(train_data, t
                                                                    ray_local, mlflow_uri):
     from vqa.pipelines.train import prepare, run_train
 
-    path = job_config("local-complementary", train_data, tmp_path / "out", steps=14, every=2,
-                      name="t-kill", max_failures=1, register_as=None)
+    path = job_config("local-complementary", train_data, tmp_path / "out", steps=6, every=2,
+                      name="t-kill", max_failures=1, register_as=None,
+                      scaling={"workers": 1, "cpus_per_worker": 1})  # 2 workers: above
     cfg = from_dict(TrainConfig, yaml.safe_load(path.read_text()))
     result: dict = {}
     thread = threading.Thread(target=lambda: result.update(run_train(cfg, prepare(cfg))))
@@ -139,7 +141,7 @@ def test_killed_worker_resumes_mid_stage_without_repeating_a_stage(train_data, t
     assert result, "the run did not finish after the worker was killed"
     assert result["resumes"] == 1
     assert result["stages"] == "rating, incontext"  # stage 1 was not run again
-    assert result["global_steps"] == 28  # the step count continued from the checkpoint
+    assert result["global_steps"] == 12  # the step count continued from the checkpoint
 
 
 def test_the_same_command_after_a_crash_resumes(train_data, tmp_path, ray_local, mlflow_uri):
@@ -149,8 +151,9 @@ def test_the_same_command_after_a_crash_resumes(train_data, tmp_path, ray_local,
 
     from vqa.pipelines.train import prepare, run_train
 
-    path = job_config("local-direct", train_data, tmp_path / "out", steps=16, every=2,
-                      name="t-crash", max_failures=0, register_as=None)
+    path = job_config("local-direct", train_data, tmp_path / "out", steps=8, every=2,
+                      name="t-crash", max_failures=0, register_as=None,
+                      scaling={"workers": 1, "cpus_per_worker": 1})
     cfg = from_dict(TrainConfig, yaml.safe_load(path.read_text()))
     failed: list = []
 
@@ -176,4 +179,4 @@ def test_the_same_command_after_a_crash_resumes(train_data, tmp_path, ray_local,
     prep = prepare(cfg)
     assert prep["resume_from"] is not None
     summary = run_train(cfg, prep)
-    assert summary["resumes"] == 1 and summary["global_steps"] == 16
+    assert summary["resumes"] == 1 and summary["global_steps"] == 8

@@ -6,8 +6,6 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -68,41 +66,6 @@ def vqa_serve(tmp: Path, model: Path, roots: list[Path], args: dict,
 
 
 TOKEN = "s3cret-token-for-tests"
-_STATE: dict = {}
-
-
-@pytest.fixture(scope="session")
-def served(request, ray_local, tmp_path_factory, clip_factory, broken_files):
-    """Both apps on one local Serve for the whole session (the modules that import this share
-    it): a bearer token, small limits, the chatter bounded to 1 ongoing + 2 queued requests and
-    one LoRA adapter next to the base model."""
-    if _STATE:
-        return _STATE
-    from ray import serve
-
-    tmp = tmp_path_factory.mktemp("served")
-    clip = clip_factory("serve_clip.mp4", width=96, height=64, frames=60, fps=20.0, seed=5)
-    long_clip = clip_factory("serve_long.mp4", width=96, height=64, frames=100, fps=20.0)
-    outside = tmp / "outside.mp4"
-    outside.write_bytes(clip.read_bytes())
-    root = media_root(tmp, clip, outside)
-    (root / "long.mp4").write_bytes(long_clip.read_bytes())
-    model = save_tiny(tmp / "model")
-    adapter = save_adapter(model, tmp / "adapter")
-    (tmp / "token").write_text(TOKEN + "\n")
-    limits = {"max_duration_s": 4.0, "max_upload_mb": 0.5, "max_batch": 4, "max_tokens": 64}
-    urls = vqa_serve(tmp, model, [root],
-                     args={"limits": limits, "auth_token_env": None,
-                           "auth_token_file": str(tmp / "token"),
-                           "adapters": {"tiny-lora": str(adapter)}},
-                     deployments={"Chatter": {"max_ongoing_requests": 1,
-                                              "max_queued_requests": 2,
-                                              "backpressure_config": {"status_code": 503,
-                                                                      "retry_after_s": 3}}})
-    request.addfinalizer(serve.shutdown)
-    _STATE.update(urls=urls, url=urls["rater"], v1=urls["chatter"], clip=clip, root=root,
-                  model=model, adapter=adapter, outside=outside, broken=broken_files)
-    return _STATE
 
 
 def save_adapter(model_dir: Path, out: Path) -> Path:

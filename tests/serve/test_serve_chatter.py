@@ -11,7 +11,7 @@ import openai
 import pytest
 import requests
 
-from serve_fixtures import TOKEN, served  # noqa: F401
+from serve_fixtures import TOKEN
 
 QUESTION = "Is the video blurry?"
 

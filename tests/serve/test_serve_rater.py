@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from serve_fixtures import TOKEN, served  # noqa: F401
+from serve_fixtures import TOKEN
 from vqa.cli import main as vqa
 
 @pytest.fixture(scope="module")

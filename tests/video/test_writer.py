@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from conftest import photo_clip
+from photo_clips import photo_clip
 from vqa.video import probe, sample_motion, write_video
 
 

@@ -10,8 +10,7 @@ import copy
 import time
 from pathlib import Path
 
-import yaml
-
+from vqa.config import read_yaml
 from vqa.errors import ConfigError
 from vqa.serving.config import app_args
 
@@ -43,7 +42,9 @@ def serve_config(path: str | Path | None = None, *, model: str | None = None,
     path = Path(path) if path else apps_dir() / "config.yaml"
     if not path.exists():
         raise ConfigError(f"serve config not found: {path}")
-    data = yaml.safe_load(path.read_text()) or {}
+    data = read_yaml(path) or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a Serve config is a mapping (applications, http_options)")
     if apps is not None:
         known = [a.get("name") for a in data.get("applications", [])]
         if set(apps) - set(known):

@@ -87,6 +87,9 @@ def model_folder(ref: str):
     if not Path(ref).exists():
         raise ConfigError(f"model folder not found: {ref} (make one with `vqa model init "
                           f"--preset tiny --out {ref}`, or give models:/NAME/VERSION)")
+    if not (Path(ref) / "config.yaml").is_file():
+        raise ConfigError(f"{ref}: not a saved model folder (no config.yaml; `vqa model init` "
+                          f"and `vqa train` write one)")
     return Path(ref)
 
 
