@@ -78,14 +78,14 @@ def from_dict(cls: type[T], data: dict, *, where: str = "config") -> T:
             close = difflib.get_close_matches(str(key), list(fields), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise ConfigError(f"{where}: unknown key '{key}'{hint}; valid keys: {sorted(fields)}")
+    kwargs = {}
+    for name, value in data.items():
+        kwargs[name] = _coerce(value, hints[name], f"{where}.{name}")
     missing = [f.name for f in fields.values() if f.init and f.name not in data
                and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
     if missing:
         raise ConfigError(f"{where}: missing key{'s' if len(missing) > 1 else ''} "
                           f"{', '.join(repr(m) for m in missing)}")
-    kwargs = {}
-    for name, value in data.items():
-        kwargs[name] = _coerce(value, hints[name], f"{where}.{name}")
     try:
         obj = cls(**kwargs)
     except TypeError as exc:
