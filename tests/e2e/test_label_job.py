@@ -1,0 +1,70 @@
+"""`vqa label` on a local Ray: a small manifest with a broken file, the baseline plus a saved
+model as the ensemble → one column per rater, the objective label, error rows kept, MLflow."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import mlflow
+import pyarrow.parquet as pq
+import pytest
+
+from vqa.cli import main
+from vqa.data import write_manifest
+from vqa.pipelines.ingest import probe_row
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory, clip_factory):
+    from vqa.model import build_model
+
+    d = tmp_path_factory.mktemp("label_in")
+    good = [clip_factory(f"lab_{i}.mp4", frames=20, seed=i) for i in range(2)]
+    gone_bad = d / "gone_bad.mp4"  # probed ok, then overwritten: fails at decode time
+    shutil.copy(good[0], gone_bad)
+    rows = [probe_row(f"g{i}", str(p), "packets", 0, 100) for i, p in enumerate(good)]
+    rows.append(probe_row("gone_bad", str(gone_bad), "packets", 0, 100))
+    gone_bad.write_bytes(b"not a video any more\n" * 20)
+    text = d / "text.mp4"
+    text.write_text("plain text\n")
+    rows.append(probe_row("ingest_error", str(text), "packets", 0, 100))
+    assert [r["status"] for r in rows] == ["ok", "ok", "ok", "error"]
+    write_manifest(rows, d / "manifest.parquet")
+    build_model("tiny").save_pretrained(d / "model")
+    return d
+
+
+def test_label_ensemble_columns_error_rows_and_mlflow(manifest, tmp_path, ray_local,
+                                                      mlflow_uri, capsys):
+    out = tmp_path / "label"
+    argv = ["label", str(manifest / "manifest.parquet"), "--out", str(out), "--raters",
+            "baseline", str(manifest / "model"), "--max-frames", "12", "--json"]
+    assert main(argv) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["videos"], summary["labelled"], summary["failed"]) == (4, 2, 2)
+    table = pq.read_table(out / "manifest.parquet")
+    model_col = [c for c in table.column_names if c.startswith("rater_") and c != "rater_baseline"]
+    assert len(model_col) == 1 and "rater_baseline" in table.column_names
+    rows = {r["video_id"]: r for r in table.to_pylist()}
+    for vid in ("g0", "g1"):
+        r = rows[vid]
+        assert r["status"] == "ok" and 0 <= r["rater_baseline"] < 100
+        assert 0 <= r[model_col[0]] < 100
+        assert r["objective_score"] == pytest.approx((r["rater_baseline"] + r[model_col[0]]) / 2)
+        assert r["objective_level"] in ("bad", "poor", "fair", "good", "excellent")
+    assert rows["gone_bad"]["status"] == "error" and rows["gone_bad"]["error"]
+    assert rows["ingest_error"]["error"] and rows["ingest_error"]["objective_score"] is None
+    assert rows["gone_bad"]["rater_baseline"] is None
+    assert (out / "summary.json").exists()
+
+    client = mlflow.MlflowClient(mlflow_uri)
+    exp = client.get_experiment_by_name("vqa-label")
+    run = client.get_run(summary["mlflow_run_id"])
+    assert run.info.experiment_id == exp.experiment_id
+    assert run.data.metrics["labelled"] == 2
+    with pytest.raises(SystemExit) as exc:  # a finished run in --out: refused, no --overwrite
+        main(argv)
+    assert exc.value.code == 2 and "--overwrite" in capsys.readouterr().err
