@@ -7,7 +7,9 @@ import argparse
 from vqa.commands.common import add_overwrite_flag, add_runtime_flags, print_summary, run_job
 from vqa.config import load
 from vqa.errors import JobFailed
+from vqa.objective.raters import MODEL_SCHEMES
 from vqa.pipelines.label import LabelConfig, check_inputs, run_label
+from vqa.runtime import quiet_logs
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,6 +41,9 @@ def main(args: argparse.Namespace) -> int:
         "manifest": args.manifest, "out": args.out, "raters": args.raters,
         "max_frames": args.max_frames, "batch_size": args.batch_size, "device": args.device,
     })
+    if any(r.startswith(MODEL_SCHEMES) for r in cfg.raters):
+        import mlflow  # noqa: F401  (it sets its loggers up on import: quiet them after)
+    quiet_logs(args.verbose)  # a models:/ rater opens the MLflow store before Ray starts
     checked = check_inputs(cfg, args.overwrite)  # before Ray starts
     summary = run_job("label", cfg, lambda c: run_label(c, checked), args)
     print_summary("label", summary, args.json)
