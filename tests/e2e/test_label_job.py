@@ -41,7 +41,8 @@ def test_label_columns_error_rows_and_mlflow(manifest, tmp_path, ray_local,
             "baseline", "--max-frames", "12", "--json"]
     assert main(argv) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert (summary["videos"], summary["labelled"], summary["failed"]) == (4, 2, 2)
+    assert (summary["videos"], summary["to_score"], summary["labelled"]) == (4, 3, 2)
+    assert (summary["failed"], summary["carried"]) == (1, 1)
     table = pq.read_table(out / "manifest.parquet")
     assert table.column_names[-3:] == ["rater_baseline", "objective_score", "objective_level"]
     rows = {r["video_id"]: r for r in table.to_pylist()}

@@ -47,7 +47,7 @@ def main(args: argparse.Namespace) -> int:
     checked = check_inputs(cfg, args.overwrite)  # before Ray starts
     summary = run_job("label", cfg, lambda c: run_label(c, checked), args)
     print_summary("label", summary, args.json)
-    ok = summary["videos"] - summary["carried"]
-    if ok and not summary["labelled"]:
-        raise JobFailed(f"none of {ok} videos could be scored (see {summary['manifest']})")
+    if summary["to_score"] and not summary["labelled"]:
+        raise JobFailed(f"none of {summary['to_score']} videos could be scored "
+                        f"(see {summary['manifest']})")
     return 0
