@@ -33,6 +33,8 @@ class LabelConfig:
     max_frames: int = 50          # frames read per video (from the start; bounds memory)
     batch_size: int = 4           # videos per task
     device: str | None = None     # torch device for model raters (default: cuda if available)
+    num_gpus: float = 0.0         # GPUs per task (model raters on GPU workers; Ray hides GPUs
+                                  # from a task that reserves none)
 
     def validate(self) -> None:
         if self.max_frames < 3:
@@ -40,6 +42,8 @@ class LabelConfig:
                               f"{self.max_frames}")
         if self.batch_size < 1:
             raise ConfigError(f"batch_size must be >= 1, got {self.batch_size}")
+        if self.num_gpus < 0:
+            raise ConfigError(f"num_gpus must be >= 0, got {self.num_gpus}")
 
 
 _ENSEMBLES: dict = {}  # per worker process: models load once, not once per batch
@@ -123,9 +127,9 @@ def run_label(cfg: LabelConfig, checked: tuple | None = None) -> dict:
         with single_stage():
             ds = ray.data.from_items(rows, override_num_blocks=blocks)
             ds = ds.map_batches(label_batch, batch_format="pyarrow", batch_size=cfg.batch_size,
-                                num_cpus=1, fn_kwargs=dict(specs=tuple(specs),
-                                                           max_frames=cfg.max_frames,
-                                                           device=cfg.device))
+                                num_cpus=1, num_gpus=cfg.num_gpus or None,
+                                fn_kwargs=dict(specs=tuple(specs), max_frames=cfg.max_frames,
+                                               device=cfg.device))
             table = pa.concat_tables(ray.get(ds.to_arrow_refs())).sort_by("video_id")
     else:
         table = label_table([], specs)
