@@ -64,3 +64,17 @@ def test_label_columns_error_rows_and_mlflow(manifest, tmp_path, ray_local,
     with pytest.raises(SystemExit) as exc:  # a finished run in --out: refused, no --overwrite
         main(argv)
     assert exc.value.code == 2 and "--overwrite" in capsys.readouterr().err
+
+
+def test_label_where_every_video_fails_exits_1_with_the_reason(manifest, tmp_path, ray_local,
+                                                                mlflow_uri, capsys):
+    import pyarrow.compute as pc
+
+    table = pq.read_table(manifest / "manifest.parquet")
+    only_bad = tmp_path / "bad.parquet"
+    pq.write_table(table.filter(pc.equal(table.column("video_id"), "gone_bad")), only_bad)
+    with pytest.raises(SystemExit) as exc:
+        main(["label", str(only_bad), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert exc.value.code == 1 and "none of 1 videos could be scored" in err, err
+    assert "commonest: " in err and "commonest: unknown" not in err, err

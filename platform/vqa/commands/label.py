@@ -48,6 +48,7 @@ def main(args: argparse.Namespace) -> int:
     summary = run_job("label", cfg, lambda c: run_label(c, checked), args)
     print_summary("label", summary, args.json)
     if summary["to_score"] and not summary["labelled"]:
-        raise JobFailed(f"none of {summary['to_score']} videos could be scored "
-                        f"(see {summary['manifest']})")
+        reason = next(iter(summary["error_reasons"]), "unknown")
+        raise JobFailed(f"none of {summary['to_score']} videos could be scored; commonest: "
+                        f"{reason} (see {summary['manifest']})")
     return 0

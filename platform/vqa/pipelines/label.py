@@ -99,16 +99,20 @@ def check_inputs(cfg: LabelConfig, overwrite: bool = False) -> tuple[pa.Table, l
     return manifest, specs
 
 
-def summarize(table: pa.Table, specs: list[RaterSpec], to_score: int, elapsed: float) -> dict:
-    """Counts: `to_score` ok rows in, `labelled` scored, `failed` that broke at decode,
-    `carried` rows that were not ok in the manifest (passed through unscored)."""
+def summarize(table: pa.Table, specs: list[RaterSpec], to_score: int, elapsed: float,
+              failed_ids: set | None = None) -> dict:
+    """Counts: `to_score` ok rows in, `labelled` scored, `failed` that broke at decode (with
+    their commonest reasons), `carried` rows that were not ok in the manifest (unscored)."""
+    reasons = Counter(str(r["error"]).split(" (")[0].split(":")[0] for r in table.to_pylist()
+                      if r["video_id"] in (failed_ids or set()))
     levels = Counter(v for v in table.column(LEVEL).to_pylist() if v is not None)
     scores = [v for v in table.column(SCORE).to_pylist() if v is not None]
     return {"videos": table.num_rows, "to_score": to_score, "labelled": len(scores),
             "failed": to_score - len(scores), "carried": table.num_rows - to_score,
             "raters": [s.name for s in specs],
             "mean_score": round(sum(scores) / len(scores), 2) if scores else float("nan"),
-            "levels": dict(levels.most_common()), "elapsed_s": round(elapsed, 3),
+            "levels": dict(levels.most_common()), "error_reasons": dict(reasons.most_common()),
+            "elapsed_s": round(elapsed, 3),
             "videos_per_s": round(to_score / elapsed, 2) if elapsed > 0 else float("nan")}
 
 
@@ -121,7 +125,8 @@ def run_label(cfg: LabelConfig, checked: tuple | None = None) -> dict:
     manifest, specs = checked or check_inputs(cfg, overwrite=True)
     fs.makedirs(cfg.out)
     rows = manifest.to_pylist()
-    to_score = sum(r["status"] == STATUS_OK for r in rows)
+    ok_ids = {r["video_id"] for r in rows if r["status"] == STATUS_OK}
+    to_score = len(ok_ids)
     if rows:
         blocks = max(1, math.ceil(len(rows) / cfg.batch_size))
         with single_stage():
@@ -136,7 +141,9 @@ def run_label(cfg: LabelConfig, checked: tuple | None = None) -> dict:
     path = fs.join(cfg.out, "manifest.parquet")
     with atomic_path(path) as tmp:
         fs.write_parquet(table, tmp)
-    summary = summarize(table, specs, to_score, time.perf_counter() - start)
+    scored = {v for v, x in zip(table.column("video_id").to_pylist(),
+                                table.column(SCORE).to_pylist()) if x is not None}
+    summary = summarize(table, specs, to_score, time.perf_counter() - start, ok_ids - scored)
     summary["manifest"] = path
     write_text_atomic(fs.join(cfg.out, "summary.json"), json.dumps(summary, indent=2))
     return summary
