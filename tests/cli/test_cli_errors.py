@@ -120,6 +120,7 @@ CASES = [
     ("ingest-config-is-dir", ["ingest", "vids", "--config", "emptydir"], {}, ["emptydir"]),
     # label
     ("label-missing-manifest", ["label", "nope.parquet", "--out", "o"], {}, ["nope.parquet"]),
+    ("label-no-manifest", ["label", "--out", "o"], {}, ["missing key 'manifest'"]),
     ("label-manifest-not-parquet", ["label", "text.parquet", "--out", "o"], {},
      ["text.parquet", "parquet"]),
     ("label-not-a-manifest", ["label", "notmanifest.parquet", "--out", "o"], {},

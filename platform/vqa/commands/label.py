@@ -23,7 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "one rater_<name> column per rater. Rows not ok pass through unscored; a "
                     "video that fails to decode becomes an error row.",
     )
-    p.add_argument("manifest", help="manifest.parquet of `vqa ingest` (file or folder)")
+    p.add_argument("manifest", nargs="?",
+                   help="manifest.parquet of `vqa ingest` (file or folder); or `manifest:` in "
+                        "--config")
     p.add_argument("--out", help="output folder (manifest.parquet, summary.json)")
     p.add_argument("--raters", nargs="+", metavar="RATER",
                    help="baseline (built in, no weights), a saved model folder, or "
