@@ -140,6 +140,7 @@ def to_dict(obj: Any) -> dict:
 # into these, and a test loads every config in the repo through this table.
 JOB_CONFIGS = {
     "ingest": "vqa.pipelines.ingest:IngestConfig",
+    "label": "vqa.pipelines.label:LabelConfig",
     "mos": "vqa.pipelines.mos:MosJobConfig",
     "synthesize": "vqa.pipelines.synthesize:SynthesizeConfig",
     "synthesize-rating": "vqa.pipelines.synthesize:SynthesizeConfig",  # its --mode rating

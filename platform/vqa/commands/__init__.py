@@ -3,5 +3,5 @@
 Add a command by adding its module name here.
 """
 
-COMMANDS = ("corpus", "ingest", "frames", "model", "mos", "score", "synthesize", "annotate",
-            "train", "serve", "evaluate", "tune")
+COMMANDS = ("corpus", "ingest", "label", "frames", "model", "mos", "score", "synthesize",
+            "annotate", "train", "serve", "evaluate", "tune")
