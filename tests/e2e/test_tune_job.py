@@ -67,6 +67,14 @@ def test_asha_search_stops_a_trial_and_writes_the_best_config(tmp_path, ray_loca
         (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump(d))
 
     assert main(["tune", "--config", str(tmp_path / "job.yaml"), "--json"]) == 0
+    import time
+
+    import ray
+
+    deadline = time.monotonic() + 30  # the stopped trial's CPUs are back for what runs next
+    while ray.available_resources().get("CPU", 0) < ray.cluster_resources()["CPU"]:
+        assert time.monotonic() < deadline, ray.available_resources()
+        time.sleep(0.5)
 
     out = tmp_path / "tune"
     summary = json.loads((out / "summary.json").read_text())
