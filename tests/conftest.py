@@ -32,6 +32,28 @@ def ray_local(s3_server):
 
 
 @pytest.fixture(scope="session")
+def register_tiny(tmp_path_factory, mlflow_uri):
+    """register(name) → models:/NAME/VERSION of a tiny model (seed 0) logged to the session's
+    MLflow store, as `vqa train --register-as NAME` would leave it."""
+    import mlflow
+    import torch
+
+    from vqa.model import build_model
+    from vqa.model.registry import log_model
+
+    def register(name: str) -> str:
+        folder = tmp_path_factory.mktemp(name) / "model"
+        torch.manual_seed(0)
+        build_model("tiny").save_pretrained(folder)
+        mlflow.set_tracking_uri(mlflow_uri)
+        mlflow.set_experiment(f"vqa-test-{name}")
+        with mlflow.start_run():
+            return log_model(folder, name)
+
+    return register
+
+
+@pytest.fixture(scope="session")
 def clip_factory(tmp_path_factory):
     """write(name, width, height, frames, fps, **encode) → path of a real H.264 clip."""
     from vqa.video import write_video

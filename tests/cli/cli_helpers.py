@@ -1,5 +1,6 @@
-"""Fixture and helpers of the CLI tests. `vqa_cli(argv, env=..., cwd=...)` → Result(rc, out, err, seconds): the command in a process
-of its own (a fork of one runner that imported the CLI once; see fork_runner.py)."""
+"""Fixture and helpers of the CLI tests. `vqa_cli(argv, env=..., cwd=...)` → Result(rc, out, err):
+the command in a process of its own (a fork of one runner that imported the CLI once; see
+fork_runner.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +22,6 @@ class Result:
     rc: int
     out: str
     err: str
-    seconds: float
 
     @property
     def err_lines(self) -> list[str]:
@@ -54,12 +53,10 @@ def vqa_cli(tmp_path_factory):
         case = {"argv": [str(a) for a in argv], "env": clean_env(**(env or {})),
                 "cwd": str(cwd or logs), "stdout": str(logs / f"{n}.out"),
                 "stderr": str(logs / f"{n}.err"), "timeout": timeout}
-        t0 = time.perf_counter()
         proc.stdin.write(json.dumps(case) + "\n")
         proc.stdin.flush()
         rc = json.loads(proc.stdout.readline())["rc"]
-        return Result(rc, Path(case["stdout"]).read_text(), Path(case["stderr"]).read_text(),
-                      time.perf_counter() - t0)
+        return Result(rc, Path(case["stdout"]).read_text(), Path(case["stderr"]).read_text())
 
     yield run
     proc.kill()  # no clean interpreter shutdown needed (torch + Ray imported: ~10 s)

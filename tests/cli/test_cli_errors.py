@@ -281,7 +281,6 @@ def test_bad_input_is_one_line_exit_2(vqa_cli, inputs, case_id, argv, env, words
     for w in words:
         assert w.format(**inputs) in line, (w, line)
     assert "Started a local Ray instance" not in res.err + res.out
-    assert res.seconds < 60, f"{case_id} took {res.seconds:.1f} s"
 
 
 def test_verbose_shows_the_traceback(vqa_cli, inputs):

@@ -3,27 +3,16 @@ actor, rates, answers single and pair questions, and turns a broken video into a
 
 import json
 
-import mlflow
 import pyarrow as pa
 import pytest
-import torch
 
 from vqa.evaluate.attributes import EXIST, MOST, parse_attribute, score_attribute
 from vqa.evaluate.stage import Evaluator, pair_input
 
 
 @pytest.fixture(scope="module")
-def registered(tmp_path_factory, mlflow_uri):
-    from vqa.model import build_model
-    from vqa.model.registry import log_model
-
-    folder = tmp_path_factory.mktemp("stage_model") / "model"
-    torch.manual_seed(0)
-    build_model("tiny").save_pretrained(folder)
-    mlflow.set_tracking_uri(mlflow_uri)
-    mlflow.set_experiment("vqa-test-stage")
-    with mlflow.start_run():
-        return log_model(folder, "tiny-eval-stage")
+def registered(register_tiny):
+    return register_tiny("tiny-eval-stage")
 
 
 def test_stage_rates_answers_pairs_and_errors(registered, clip_factory, tmp_path):

@@ -3,7 +3,6 @@ baseline; a row that is not ok passes through unscored; a broken video becomes a
 
 from __future__ import annotations
 
-import mlflow
 import pytest
 
 from vqa.objective.raters import Ensemble, parse_raters
@@ -11,16 +10,8 @@ from vqa.pipelines.label import label_row, label_table
 
 
 @pytest.fixture(scope="module")
-def registered(tmp_path_factory, mlflow_uri):
-    from vqa.model import build_model
-    from vqa.model.registry import log_model
-
-    folder = tmp_path_factory.mktemp("label_model") / "model"
-    build_model("tiny").save_pretrained(folder)
-    mlflow.set_tracking_uri(mlflow_uri)
-    mlflow.set_experiment("vqa-test-label")
-    with mlflow.start_run():
-        return log_model(folder, "tiny-label")
+def registered(register_tiny):
+    return register_tiny("tiny-label")
 
 
 def test_registered_model_and_baseline_rate_and_rows_carry(registered, clip_factory, tmp_path):
