@@ -149,6 +149,7 @@ JOB_CONFIGS = {
     "frames": "vqa.pipelines.frames:FramesJobConfig",
     "evaluate": "vqa.evaluate.config:EvaluateConfig",
     "tune": "vqa.train.search:TuneJobConfig",
+    "pipeline": "vqa.loop.config:LoopConfig",
 }
 
 

@@ -51,12 +51,18 @@ def use_experiment(name: str) -> None:
 @contextlib.contextmanager
 def job_run(kind: str, config: dict, run_name: str | None = None,
             tags: dict[str, str] | None = None) -> Iterator[Any]:
-    """A run in experiment `vqa-<kind>` with the config as params and as `config.yaml`."""
+    """A run in experiment `vqa-<kind>` with the config as params and as `config.yaml`. Inside
+    another run (a step of `vqa pipeline`) it is that run's child, in the parent's experiment,
+    so the whole loop reads as one tree in the MLflow UI."""
     import mlflow
 
-    mlflow.set_tracking_uri(tracking_uri())
-    use_experiment(EXPERIMENT_PREFIX + kind)
-    with mlflow.start_run(run_name=run_name, tags={"vqa.job": kind, **(tags or {})}) as run:
+    parent = mlflow.active_run()
+    if parent is None:
+        mlflow.set_tracking_uri(tracking_uri())
+        use_experiment(EXPERIMENT_PREFIX + kind)
+    with mlflow.start_run(run_name=run_name, nested=parent is not None,
+                          experiment_id=parent.info.experiment_id if parent else None,
+                          tags={"vqa.job": kind, **(tags or {})}) as run:
         params = {k: ("" if v is None else str(v)[:6000]) for k, v in _flatten(config).items()}
         if params:
             mlflow.log_params(params)

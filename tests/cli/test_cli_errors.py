@@ -62,6 +62,11 @@ def inputs(tmp_path_factory, clip_factory):
     (d / "samples.json").write_text("{not json")
     (d / "bad.yaml").write_text("src: x\nout: y\nmax_durration: 3\n")
     (d / "broken.yaml").write_text("src: [unclosed\n")
+    (d / "pipe_typo.yaml").write_text("name: p\nout: o\nstpes: []\n")
+    (d / "pipe_bad_step.yaml").write_text("name: p\nout: o\nsteps: [{name: a, run: [ingst]}]\n")
+    (d / "pipe_later.yaml").write_text("name: p\nout: o\nsteps: [{name: a, run: [ingest, "
+                                       "'{b}']}, {name: b, run: [corpus, make]}]\n")
+    (d / "pipe_ok.yaml").write_text("name: p\nout: o\nsteps: [{name: a, run: [corpus, make]}]\n")
     model = d / "model"
     build_model(preset_config("tiny")).save_pretrained(model)
     shutil.copytree(model, d / "corrupt_model")
@@ -169,6 +174,28 @@ CASES = [
      ["labels.csv", "dimension"]),
     ("select-no-overall", ["mos-select", "--pool", "dims.csv", "--num", "1", "--out", "s.csv"],
      {}, ["dims.csv", "--dimension"]),
+    # mos-simulate
+    ("simulate-missing-pool", ["mos-simulate", "--pool", "nope.csv", "--out", "st"], {},
+     ["nope.csv"]),
+    ("simulate-empty-pool", ["mos-simulate", "--pool", "zero.csv", "--out", "st"], {},
+     ["zero.csv"]),
+    ("simulate-out-finished", ["mos-simulate", "--pool", "labels.csv", "--out", "finished"], {},
+     ["finished", "--overwrite"]),
+    ("simulate-too-many-bad", ["mos-simulate", "--pool", "labels.csv", "--out", "st",
+                               "--subjects", "4", "--bad-subjects", "4"], {},
+     ["--bad-subjects 4"]),
+    # pipeline
+    ("pipeline-missing-config", ["pipeline", "nope.yaml"], {}, ["nope.yaml"]),
+    ("pipeline-malformed", ["pipeline", "broken.yaml"], {}, ["broken.yaml", "YAML"]),
+    ("pipeline-config-typo", ["pipeline", "pipe_typo.yaml"], {}, ["unknown key 'stpes'"]),
+    ("pipeline-unknown-command", ["pipeline", "pipe_bad_step.yaml"], {},
+     ["step a", "invalid choice: 'ingst'"]),
+    ("pipeline-later-placeholder", ["pipeline", "pipe_later.yaml"], {},
+     ["step a", "{{b}}", "runs later"]),
+    ("pipeline-until-unknown", ["pipeline", "pipe_ok.yaml", "--until", "nope"], {},
+     ["no step named 'nope'"]),
+    ("pipeline-unreachable-address", ["pipeline", "pipe_ok.yaml", "--address", UNREACHABLE],
+     {}, [UNREACHABLE]),
     # synthesize
     ("synth-missing-manifest", ["synthesize", "--manifest", "nope.parquet", "--out", "o"], {},
      ["nope.parquet"]),
@@ -293,8 +320,11 @@ def test_verbose_shows_the_traceback(vqa_cli, inputs):
 
 
 def test_argparse_errors_stay_argparse(vqa_cli, inputs):
-    res = vqa_cli(["ingest"], cwd=inputs["dir"])
+    res = vqa_cli(["ingest", "vids", "--min-duration", "short"], cwd=inputs["dir"])
     assert res.rc == 2 and "usage: vqa ingest" in res.err and "Traceback" not in res.err
+    assert "invalid float value: 'short'" in res.err
+    res = vqa_cli(["ingest"], cwd=inputs["dir"])  # src may come from --config: named if neither
+    assert res.rc == 2 and "missing keys 'src', 'out'" in res.err
 
 
 def test_unreachable_cluster_is_found_in_seconds():

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from vqa.cli import main
-from vqa.data import write_manifest
+from vqa.data import read_labels, write_manifest
 from vqa.pipelines.ingest import probe_row
 
 pytestmark = pytest.mark.e2e
@@ -55,6 +55,9 @@ def test_label_columns_error_rows_and_mlflow(manifest, tmp_path, ray_local,
     assert rows["ingest_error"]["error"] and rows["ingest_error"]["objective_score"] is None
     assert rows["gone_bad"]["rater_baseline"] is None
     assert (out / "summary.json").exists()
+    labels = read_labels(out / "labels.csv").to_pylist()  # what mos / mos-select / -simulate read
+    assert {r["video"]: r["mos"] for r in labels} == pytest.approx(
+        {rows[v]["path"]: rows[v]["objective_score"] for v in ("g0", "g1")})
 
     client = mlflow.MlflowClient(mlflow_uri)
     exp = client.get_experiment_by_name("vqa-label")

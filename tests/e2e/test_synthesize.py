@@ -36,7 +36,7 @@ def scored_manifest(tmp_path_factory, clip_factory, ray_local, mlflow_uri):
     table = read_manifest(root / "ingest" / "manifest.parquet")
     scores = [50.0 if v in ("syn1", "syn3") else 80.0 for v in table.column("video_id").to_pylist()]
     path = root / "manifest_scored.parquet"
-    pq.write_table(table.append_column("objective", pa.array(scores)), path)
+    pq.write_table(table.append_column("objective_score", pa.array(scores)), path)
     return path, {v: s for v, s in zip(table.column("video_id").to_pylist(), scores)}
 
 
@@ -111,7 +111,7 @@ def test_no_score_column_warns_and_uses_all(clip_factory, tmp_path, ray_local, m
     assert main(["synthesize", "--manifest", str(tmp_path / "ing" / "manifest.parquet"),
                  "--out", str(out), "--holdout-fraction", "0", "--variants", "blur,stutter"]) == 0
     summary = json.loads((out / "summary.json").read_text())
-    assert "no 'objective' column" in summary["warnings"][0]
+    assert "no 'objective_score' column" in summary["warnings"][0]
     assert summary["clips"] == 2 and summary["samples"] == 12
     # same seed, another run: same specs, same questions, same decoded frames
     again = tmp_path / "syn2"
@@ -162,7 +162,7 @@ def test_rating_mode_files_counts_and_broken_source(clip_factory, tmp_path, ray_
     rows = good + [dict(good[0], video_id="zbroken", path=str(broken))]
     manifest = tmp_path / "rating_manifest.parquet"
     pq.write_table(pa.Table.from_pylist(rows, schema=table.schema).append_column(
-        "objective", pa.array([20.0, 80.0, 90.0, 80.0])), manifest)
+        "objective_score", pa.array([20.0, 80.0, 90.0, 80.0])), manifest)
     out = tmp_path / "rating"
     assert main(["synthesize", "--mode", "rating", "--manifest", str(manifest), "--out", str(out),
                  "--clips-per-source", "6", "--max-seconds", "2", "--json"]) == 0

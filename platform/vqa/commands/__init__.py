@@ -4,4 +4,4 @@ Add a command by adding its module name here.
 """
 
 COMMANDS = ("corpus", "ingest", "label", "frames", "model", "mos", "score", "synthesize",
-            "annotate", "train", "serve", "evaluate", "tune")
+            "annotate", "train", "serve", "evaluate", "tune", "pipeline")

@@ -19,8 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "OUT/manifest.parquet with one row per video: status ok / filtered / error "
                     "and the reason. Broken videos become error rows; the job never dies on one.",
     )
-    p.add_argument("src", help="a folder (searched recursively), a glob ('pool/**/*.mp4'), or a "
-                               ".csv/.parquet (column path|video|file) or .txt list of paths")
+    p.add_argument("src", nargs="?", help="a folder (searched recursively), a glob "
+                   "('pool/**/*.mp4'), or a .csv/.parquet (column path|video|file) or .txt list "
+                   "of paths; or `src:` in --config")
     p.add_argument("--out", help="output folder (manifest.parquet, summary.json)")
     p.add_argument("--min-duration", type=float, help="shortest kept video, seconds (default 3)")
     p.add_argument("--max-duration", type=float, help="kept videos are shorter than this "

@@ -1,5 +1,6 @@
 """`vqa mos`: a subjective study's raw ratings → screened ratings, MOS, report, rating QA;
-`vqa mos-select`: pick the videos of a study from a scored pool by a reference level mix."""
+`vqa mos-select`: pick the videos of a study from a scored pool by a reference level mix;
+`vqa mos-simulate`: a simulated panel's ratings of real videos (demo, tests, benchmarks)."""
 
 from __future__ import annotations
 
@@ -80,6 +81,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--json", action="store_true", help="print the report as JSON")
     s.set_defaults(func=main_select)
 
+    m = sub.add_parser(
+        "mos-simulate",
+        help="a simulated subjective study of real videos (a stand-in for a human panel)",
+        description="Simulate a panel rating the pool's videos on 1-5 in every dimension: "
+                    "each video's latent quality is its pool score (0-100, e.g. `vqa label`'s "
+                    "labels.csv); good subjects add gain, bias, noise and slips, the last "
+                    "--bad-subjects click at random or invert the scale (what BT.500 screening "
+                    "exists for). Writes OUT/ratings.csv (for `vqa mos --ratings`), truth.csv "
+                    "and summary.json. Simulated: never present these ratings as a study.",
+    )
+    m.add_argument("--pool", required=True, help="labels file (video,mos on 0-100)")
+    m.add_argument("--out", required=True, help="output folder")
+    m.add_argument("--subjects", type=int, default=22, help="panel size (default 22)")
+    m.add_argument("--bad-subjects", type=int, default=2, help="of them, bad (default 2)")
+    m.add_argument("--seed", type=int, default=0)
+    m.add_argument("--overwrite", action="store_true", help="replace a finished study in OUT")
+    m.add_argument("--json", action="store_true", help="print the summary as JSON")
+    m.set_defaults(func=main_simulate)
+
 
 def main(args: argparse.Namespace) -> int:
     from vqa.pipelines.mos import MosJobConfig, prepare, run_mos
@@ -131,4 +151,38 @@ def main_select(args: argparse.Namespace) -> int:
         by = f" by their {dimension} MOS" if dimension else ""
         console.print(f"selected {len(selected)} of {len(pool)} videos{by} → {out}")
         print_summary("mos-select", report)
+    return 0
+
+
+def main_simulate(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from vqa.outputs import atomic_path, check_out_dir, write_text_atomic
+    from vqa.subjective.selection import read_pool
+    from vqa.subjective.simulate import StudySpec, simulate_study
+
+    check_out_dir(args.out, args.overwrite)
+    if not 0 <= args.bad_subjects < args.subjects:
+        raise InputError(f"--bad-subjects {args.bad_subjects}: must be >= 0 and below "
+                         f"--subjects {args.subjects}")
+    pool, _ = read_pool(args.pool)
+    quality = dict(zip(pool["video"].astype(str), pool["mos"].astype(float)))
+    spec = StudySpec(subjects=args.subjects, bad_subjects=args.bad_subjects, seed=args.seed)
+    ratings, truth, info = simulate_study(spec, quality)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, table in (("ratings.csv", ratings), ("truth.csv", truth)):
+        with atomic_path(out / name) as tmp:
+            table.to_csv(tmp, index=False)
+    summary = {"videos": len(quality), "subjects": args.subjects,
+               "bad_subjects": sorted(info["bad_subjects"]), "slips": info["slips"],
+               "ratings": str(out / "ratings.csv"), "simulated": True}
+    write_text_atomic(out / "summary.json", json.dumps(summary, indent=2))
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        console.print(f"simulated {args.subjects} subjects ({args.bad_subjects} bad: "
+                      f"{', '.join(summary['bad_subjects'])}) rating {len(quality)} videos → "
+                      f"{out / 'ratings.csv'}")
     return 0

@@ -30,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="env var holding the server's bearer token, if it wants one")
     p.add_argument("--device", default=None, help="torch device (default: cuda if available)")
     p.add_argument("--json", action="store_true", help="print JSON, one object per video")
+    p.add_argument("--out", help="also write the results to OUT/summary.json")
     p.set_defaults(func=main)
 
 
@@ -103,6 +104,10 @@ def main(args: argparse.Namespace) -> int:
 
     from vqa.errors import ConfigError, InputError, JobFailed
 
+    if args.out:
+        from vqa.outputs import check_out_dir
+
+        check_out_dir(args.out, overwrite=True)  # a file is refused, before the model loads
     local = [v for v in args.videos if not (args.url and v.startswith("file://"))]
     missing = [v for v in local if not Path(v).is_file()]
     if missing:  # a mistyped path: refused before the model loads
@@ -115,22 +120,28 @@ def main(args: argparse.Namespace) -> int:
 
         info, rows = score_remote(args.url, args.videos, os.environ.get(args.token_env))
         cfg = from_dict(VQAConfig, info["config"], where=f"{args.url}/info")
+        result = {"url": args.url, "model": cfg.name, "note": cfg.note, "scales": scales(cfg),
+                  "results": rows}
         if args.json:
-            print(json.dumps({"url": args.url, "model": cfg.name, "note": cfg.note,
-                              "scales": scales(cfg), "results": rows}, indent=2))
+            print(json.dumps(result, indent=2))
         else:
             print_table(cfg, rows, where=args.url)
     else:
         if not args.model:
             raise ConfigError("give --model (a model folder or models:/NAME/VERSION) or --url "
                               "(a running rater, `vqa serve`)")
-        rows = _score_local(args)
+        result = _score_local(args)
+        rows = result["results"]
+    if args.out:
+        from vqa.outputs import write_text_atomic
+
+        write_text_atomic(Path(args.out) / "summary.json", json.dumps(result, indent=2))
     if all("error" in r for r in rows):
         raise JobFailed(f"none of the {len(rows)} video(s) could be rated: {rows[0]['error']}")
     return 0
 
 
-def _score_local(args) -> list[dict]:
+def _score_local(args) -> dict:
     import torch
 
     from vqa.model.registry import resolve_model_path
@@ -140,12 +151,13 @@ def _score_local(args) -> list[dict]:
     model = VQAModel.from_pretrained(resolve_model_path(args.model), device=device)
     rows = score_videos(model, args.videos)
     track_scores(args.model, args.videos, device, rows)
+    result = {"model": args.model, "note": model.cfg.note, "scales": scales(model.cfg),
+              "results": rows}
     if args.json:
-        print(json.dumps({"model": args.model, "note": model.cfg.note,
-                          "scales": scales(model.cfg), "results": rows}, indent=2))
+        print(json.dumps(result, indent=2))
     else:
         print_table(model.cfg, rows)
-    return rows
+    return result
 
 
 def _range(r) -> str:

@@ -50,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, help="same seed, same clips and questions (default 0)")
     p.add_argument("--min-score", type=float, help="objective quality threshold (default 70)")
     p.add_argument("--score-column", help="manifest column with objective scores "
-                                          "(default objective)")
+                                          "(default objective_score, as vqa label writes it)")
     p.add_argument("--holdout-fraction", type=float,
                    help="share of sources held out for the benchmark (default 0.12)")
     p.add_argument("--max-sources", type=int, help="use at most this many sources")

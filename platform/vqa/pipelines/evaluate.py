@@ -164,6 +164,8 @@ def run_evaluate(cfg: EvaluateConfig, prep: dict | None = None, progress=None) -
                        answered=sum(s["status"] == understanding.OK for s in scored),
                        failed_questions=sum(s["status"] == understanding.FAILED for s in scored),
                        judged=sum(s.get("how") == "judge" for s in scored))
+        pooled = understanding.summary_metrics("all", scored)  # every benchmark together
+        summary.update(accuracy=pooled.get("all.accuracy"), chance=pooled.get("all.chance"))
     errors = Counter(r["error"].split(": ", 1)[-1][:120] for r in results.values() if r["error"])
     if results and sum(errors.values()) == len(results):  # exit 1 with the dominant reason
         summary["all_failed"] = (f"all {len(results)} items failed; commonest: "

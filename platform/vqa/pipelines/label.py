@@ -116,6 +116,20 @@ def summarize(table: pa.Table, specs: list[RaterSpec], to_score: int, elapsed: f
             "videos_per_s": round(to_score / elapsed, 2) if elapsed > 0 else float("nan")}
 
 
+def write_labels(table: pa.Table, path: str) -> str:
+    """The objective labels as a `video,mos` file (video = its path): what `vqa mos --objective`,
+    `vqa mos-select --pool` and `vqa mos-simulate --pool` read."""
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    scored = table.filter(pc.is_valid(table.column(SCORE)))
+    labels = pa.table({"video": scored.column("path"), "mos": scored.column(SCORE)})
+    with atomic_path(path) as tmp:
+        with fs.open_output(str(tmp)) as f:
+            pacsv.write_csv(labels, f)
+    return path
+
+
 def run_label(cfg: LabelConfig, checked: tuple | None = None) -> dict:
     """Score every ok row on Ray Data; write `<out>/manifest.parquet` then `summary.json`
     (each under a temporary name first, so summary.json's presence means finished)."""
@@ -145,5 +159,6 @@ def run_label(cfg: LabelConfig, checked: tuple | None = None) -> dict:
                                 table.column(SCORE).to_pylist()) if x is not None}
     summary = summarize(table, specs, to_score, time.perf_counter() - start, ok_ids - scored)
     summary["manifest"] = path
+    summary["labels"] = write_labels(table, fs.join(cfg.out, "labels.csv"))
     write_text_atomic(fs.join(cfg.out, "summary.json"), json.dumps(summary, indent=2))
     return summary

@@ -50,7 +50,7 @@ class SynthesizeConfig:
     benchmark: bool = False            # False: training samples; True: the held-out FG benchmark
     variants: list[str] = field(default_factory=lambda: [*SPATIAL_TYPES, STUTTER])  # one clip each
     seed: int = 0
-    score_column: str = "objective"    # objective quality label column of the manifest, if any
+    score_column: str = "objective_score"  # `vqa label`'s column; without it: every source
     min_score: float = 70.0            # in-context / FG machine part: objective label > 70
     holdout_fraction: float = 0.12     # ≈ 900 FG sources beside 6,500 in-context sources
     holdout_salt: str = "fg"

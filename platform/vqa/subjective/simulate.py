@@ -47,15 +47,25 @@ def subject_ids(n: int) -> list[str]:
     return [f"s{i:02d}" for i in range(n)]
 
 
-def simulate_study(spec: StudySpec | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def simulate_study(spec: StudySpec | None = None, quality: dict[str, float] | None = None
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """(ratings, truth, info): the long ratings table, (video, dimension, truth) and
-    info = {"bad_subjects": {subject: kind}, "slips": number of planted slips}."""
+    info = {"bad_subjects": {subject: kind}, "slips": number of planted slips}.
+    `quality` (video → 0–100, e.g. objective labels) names the videos and sets their latent
+    quality; without it `spec.videos` anonymous videos get a uniform one."""
+    import dataclasses
+
     spec = spec or StudySpec()
     rng = np.random.default_rng(spec.seed)
     lo, hi = spec.scale
     mid, half = (lo + hi) / 2, (hi - lo) / 2
-    videos = [f"v{i:04d}" for i in range(spec.videos)]
-    latent = rng.uniform(-1, 1, spec.videos)
+    if quality:
+        videos = list(quality)
+        spec = dataclasses.replace(spec, videos=len(videos))
+        latent = np.clip((np.array([quality[v] for v in videos], float) - 50.0) / 50.0, -1, 1)
+    else:
+        videos = [f"v{i:04d}" for i in range(spec.videos)]
+        latent = rng.uniform(-1, 1, spec.videos)
     truth = {}
     for j, dim in enumerate(spec.dimensions):
         own = rng.uniform(-1, 1, spec.videos)

@@ -1,0 +1,77 @@
+"""`vqa pipeline CONFIG`: the whole loop — every step's `vqa` command — as one job."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "pipeline", help="run the whole loop (ingest → label → … → train → evaluate → serve) as "
+                         "one job; finished steps are reused",
+        description="Run the steps of a pipeline YAML in order on one Ray cluster, each as its "
+                    "own `vqa` command with its own config (the step's `set` merged in), under "
+                    "an MLflow parent run with every step's run as a child. A step that finished "
+                    "with the same command, config and inputs is reused; a changed step re-runs "
+                    "with every step that reads it; a failed step stops the run, and the same "
+                    "command resumes there. Services (Ray Serve apps, the scripted endpoint "
+                    "double) start when a step that runs needs them and stop at the end unless "
+                    "keep_serving. Ends with a table of results read from the steps' outputs.")
+    p.add_argument("config", help="pipeline YAML (e.g. configs/local-pipeline.yaml)")
+    p.add_argument("--out", help="root of every step's output (the config's out)")
+    p.add_argument("--fresh", action="store_true", help="run every step again")
+    p.add_argument("--until", metavar="STEP", help="stop after this step")
+    p.add_argument("--keep-serving", action="store_true", default=None,
+                   help="leave the services up at the end and wait (Ctrl-C stops them)")
+    p.add_argument("--address", help="join this Ray cluster (default: $RAY_ADDRESS, else start a "
+                                     "local one)")
+    p.add_argument("--num-cpus", type=int, help="CPUs for the embedded local Ray cluster")
+    p.add_argument("--verbose", action="store_true", help="Ray's INFO logs")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.set_defaults(func=main)
+
+
+def load_config(args: argparse.Namespace):
+    from vqa.config import load
+    from vqa.loop.config import LoopConfig
+    from vqa.pipelines.loop import check
+
+    cfg = load(LoopConfig, args.config, {"out": args.out, "keep_serving": args.keep_serving})
+    check(cfg)  # every step's command, flags, config file and `set` keys: before Ray starts
+    return cfg
+
+
+def main(args: argparse.Namespace) -> int:
+    import json
+
+    from vqa.commands.common import console
+    from vqa.loop.results import print_results, results
+    from vqa.pipelines.loop import run_loop
+    from vqa.runtime import init_ray
+
+    cfg = load_config(args)
+    if args.until:
+        cfg.step(args.until)  # a typo is named before Ray starts
+    init_ray(args.address, args.num_cpus, args.verbose, worker_output=True)
+    run = run_loop(cfg, fresh=args.fresh, until=args.until)
+    rows = results(cfg, run)
+    if args.json:
+        print(json.dumps({"steps": run.status, "seconds": run.seconds,
+                          "services": run.services, "results": rows}, indent=2, default=str))
+    else:
+        print_results(cfg, run, rows)
+    if cfg.keep_serving and run.services:
+        import signal
+        import time
+
+        def _stop(*_):
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, _stop)
+        console.print("serving; Ctrl-C stops the services")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            run.stop_services()
+    return 0

@@ -1,0 +1,1 @@
+"""The whole loop as one job: pipeline configs, step plans and fingerprints, services, results."""

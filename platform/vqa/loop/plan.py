@@ -1,0 +1,158 @@
+"""What a pipeline run does with each step: its command line with placeholders filled, its
+config written out with the step's overrides, and its fingerprint — a hash of all of that and of
+the fingerprints of the steps it reads — which decides whether the step's last finished run
+(its marker under OUT/.pipeline/) can be reused."""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from vqa.config import read_yaml
+from vqa.errors import ConfigError
+from vqa.loop.config import PLACEHOLDER, LoopConfig, StepConfig
+
+STATE = ".pipeline"  # OUT/.pipeline/<step>.json (marker), <step>.yaml (the step's config)
+
+
+def state_dir(cfg: LoopConfig) -> Path:
+    return Path(cfg.out) / STATE
+
+
+def step_out(cfg: LoopConfig, name: str) -> str:
+    return os.path.join(cfg.out, name)
+
+
+def substitute(value: Any, values: dict[str, str], where: str) -> Any:
+    """Fill {out}, {STEP}, {SERVICE.KEY} in strings, lists and mappings."""
+    if isinstance(value, str):
+        def one(m):
+            key = m.group(1) + (f".{m.group(2)}" if m.group(2) else "")
+            if key not in values:
+                raise ConfigError(f"{where}: {{{key}}} is not available (a service that did "
+                                  f"not start?)")
+            return values[key]
+        return PLACEHOLDER.sub(one, value)
+    if isinstance(value, list):
+        return [substitute(v, values, where) for v in value]
+    if isinstance(value, dict):
+        return {k: substitute(v, values, where) for k, v in value.items()}
+    return value
+
+
+def merge(base: dict, extra: dict) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in extra.items():
+        out[k] = merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def step_config(step: StepConfig, values: dict[str, str]) -> dict | None:
+    """The step's config mapping: its YAML with `set` merged in, placeholders filled."""
+    if not step.config:
+        return None
+    path = substitute(step.config, values, f"step {step.name}")
+    data = read_yaml(path) or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: top level must be a mapping")
+    return substitute(merge(data, step.set), values, f"step {step.name}")
+
+
+def refs(step: StepConfig) -> list[str]:
+    """The steps and services this step reads, in order of first mention."""
+    seen: list[str] = []
+    for text in step.texts():
+        for ref, _ in PLACEHOLDER.findall(text):
+            if ref != "out" and ref not in seen:
+                seen.append(ref)
+    return seen
+
+
+def fingerprint(payload: Any, upstream: list[str]) -> str:
+    text = json.dumps({"payload": payload, "upstream": upstream}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def subparser(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.ArgumentParser:
+    """The (sub-)subcommand parser that `argv` selects (`corpus make` → make's parser)."""
+    current, rest = parser, list(argv)
+    while rest:
+        subs = [a for a in current._actions if isinstance(a, argparse._SubParsersAction)]
+        if not subs or rest[0] not in subs[0].choices:
+            break
+        current = subs[0].choices[rest.pop(0)]
+    return current
+
+
+def command_argv(step: StepConfig, values: dict[str, str], out: str,
+                 config_path: str | None, parser: argparse.ArgumentParser) -> list[str]:
+    """The full `vqa` argv of a command step: its `run`, --config, --out and --overwrite (a
+    re-run replaces the step's own earlier output; train has no such flag and resumes)."""
+    return _complete(substitute(list(step.run), values, f"step {step.name}"), step, out,
+                     config_path, parser)
+
+
+def _complete(argv: list[str], step: StepConfig, out: str, config_path: str | None,
+              parser: argparse.ArgumentParser) -> list[str]:
+    options = subparser(parser, argv)._option_string_actions
+    if config_path:
+        argv = argv + ["--config", config_path]
+    if step.out and "--out" in options and "--out" not in argv:
+        argv = argv + ["--out", out]
+    if "--overwrite" in options and "--overwrite" not in argv:
+        argv = argv + ["--overwrite"]
+    return argv
+
+
+def check_step(step: StepConfig, parser: argparse.ArgumentParser) -> None:
+    """Before anything runs: the command and its flags parse, the config file exists, and the
+    `set` keys are keys of the command's config."""
+    import contextlib
+    import io
+
+    from vqa.config import JOB_CONFIGS, config_class
+    from vqa.loop.config import check_set_keys
+
+    argv = _complete(list(step.run), step, "OUT", step.config, parser)
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(err):
+            parser.parse_args(argv)
+    except SystemExit:
+        why = (err.getvalue().strip().splitlines() or ["does not parse"])[-1]
+        raise ConfigError(f"step {step.name}: `vqa {' '.join(step.run)}`: {why}") from None
+    if step.config and not PLACEHOLDER.search(step.config):
+        if not Path(step.config).is_file():
+            raise ConfigError(f"step {step.name}: config file not found: {step.config}")
+    kind = step.run[0]
+    if step.set and kind in JOB_CONFIGS:
+        check_set_keys(config_class(kind), step.set, f"step {step.name}: set")
+
+
+def write_step_config(cfg: LoopConfig, name: str, data: dict) -> str:
+    path = state_dir(cfg) / f"{name}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return str(path)
+
+
+def read_marker(cfg: LoopConfig, name: str) -> dict | None:
+    path = state_dir(cfg) / f"{name}.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def write_marker(cfg: LoopConfig, name: str, marker: dict) -> None:
+    from vqa.outputs import write_text_atomic
+
+    state_dir(cfg).mkdir(parents=True, exist_ok=True)
+    write_text_atomic(state_dir(cfg) / f"{name}.json", json.dumps(marker, indent=2))

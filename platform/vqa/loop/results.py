@@ -1,0 +1,124 @@
+"""The table a pipeline ends with: each step's headline numbers, read from what the step wrote
+(its summary.json), never typed in — a step that did not run shows what its last run wrote."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+from vqa.loop.config import LoopConfig, StepConfig
+
+
+def _f(value: Any, digits: int = 3) -> str:
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def _ingest(s: dict) -> str:
+    return f"{s['kept']} kept, {s['filtered']} filtered, {s['failed']} failed of {s['videos']}"
+
+
+def _label(s: dict) -> str:
+    return (f"{s['labelled']} labelled ({', '.join(s['raters'])}), {s['failed']} failed; mean "
+            f"{_f(s['mean_score'], 1)}; levels {s['levels']}")
+
+
+def _synthesize(s: dict) -> str:
+    if s.get("mode") == "benchmark":
+        return (f"{s['questions']} questions (S {s.get('questions_S', 0)}, T "
+                f"{s.get('questions_T', 0)}, ST {s.get('questions_ST', 0)}) on {s['clips']} clips")
+    extra = f"; splits {s['splits']}" if s.get("splits") else ""
+    return f"{s['clips']} clips, {s['samples']} samples ({s['mode']}){extra}"
+
+
+def _study(s: dict) -> str:
+    return (f"SIMULATED panel: {s['subjects']} subjects ({len(s['bad_subjects'])} planted bad: "
+            f"{', '.join(s['bad_subjects'])}) × {s['videos']} videos")
+
+
+def _mos(s: dict) -> str:
+    return (f"rejected {sorted(s['rejected'])}; {s['outliers_removed']} outliers "
+            f"({s['outlier_pct']}%); {s['videos']} videos, {s['samples']} QA samples")
+
+
+def _train(s: dict) -> str:
+    return (f"{s['strategy']} ({s['stages']}): {s['global_steps']} steps on {s['workers']} "
+            f"workers, ZeRO-{s['zero_stage']}, final loss {_f(s['final_loss'])}, "
+            f"{_f(s['samples_per_s'], 1)} samples/s; {s.get('model_uri') or s['model']}")
+
+
+def _evaluate(s: dict) -> str:
+    parts = []
+    if "srcc" in s:
+        parts.append(f"SRCC {_f(s['srcc'])}, PLCC {_f(s.get('plcc'))} on {s['rated']} rated "
+                     f"clips")
+    if s.get("questions"):
+        acc = f"accuracy {_f(s['accuracy'])}" if s.get("accuracy") is not None else "no accuracy"
+        parts.append(f"{acc} (chance {_f(s.get('chance'))}) on {s['questions']} questions, "
+                     f"{s['failed_questions']} failed (unanswerable without a judge)")
+    return "; ".join(parts) or "-"
+
+
+def _annotate(s: dict) -> str:
+    return (f"{s['videos']} videos: {s.get('total.done', 0)} done, {s.get('total.review', 0)} "
+            f"to review, {s.get('total.rejected', 0)} rejected, {s.get('total.error', 0)} errors; "
+            f"{s['samples']} samples; {s.get('requests', 0)} endpoint requests")
+
+
+def _score(s: dict) -> str:
+    rows = s.get("results", [])
+    return "; ".join(f"{Path(r['video']).name}: " + (f"{r['score']:.2f} ({r['level']})"
+                                                     if "error" not in r else "error")
+                     for r in rows) or "-"
+
+
+HEADLINES: dict[str, Callable[[dict], str]] = {
+    "ingest": _ingest, "label": _label, "synthesize": _synthesize, "mos-simulate": _study,
+    "mos": _mos, "train": _train, "evaluate": _evaluate, "annotate": _annotate,
+    "score": _score,
+}
+
+
+def headline(step: StepConfig, out: Path) -> str | None:
+    fn = HEADLINES.get(step.run[0]) if step.run else None
+    path = out / "summary.json"
+    if fn is None or not path.is_file():
+        return None
+    try:
+        return fn(json.loads(path.read_text()))
+    except (KeyError, TypeError, ValueError) as exc:  # an older summary: say so, do not guess
+        return f"(summary.json without {exc})"
+
+
+def results(cfg: LoopConfig, run) -> list[dict]:
+    rows = []
+    for step in cfg.steps:
+        status = run.status.get(step.name, "not run")
+        if step.service:
+            urls = run.services.get(step.name, {})
+            text = ", ".join(f"{k} {v}" for k, v in urls.items()) or "-"
+        else:
+            text = headline(step, Path(cfg.out) / step.name) or "-"
+        rows.append({"step": step.name, "status": status,
+                     "seconds": run.seconds.get(step.name), "result": text})
+    return rows
+
+
+def print_results(cfg: LoopConfig, run, rows: list[dict]) -> None:
+    from rich.table import Table
+
+    from vqa.commands.common import console
+    from vqa.tracking import tracking_uri
+
+    t = Table(title=f"pipeline {cfg.name}: results (from each step's summary.json)")
+    for col in ("step", "status", "s", "result"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        t.add_row(r["step"], r["status"], _f(r["seconds"], 0) if r["seconds"] is not None
+                  else "-", r["result"])
+    console.print(t)
+    console.print(f"outputs under {cfg.out}/; MLflow: mlflow ui --backend-store-uri "
+                  f"{tracking_uri()}  (run {run.mlflow_run_id})")
+    for name, urls in run.services.items():
+        live = "up" if cfg.keep_serving else "stopped with the pipeline; --keep-serving keeps it"
+        console.print(f"{name} ({live}): " + ", ".join(f"{k} {v}" for k, v in urls.items()))
