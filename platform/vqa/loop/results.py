@@ -20,14 +20,19 @@ def _ingest(s: dict) -> str:
 
 def _label(s: dict) -> str:
     return (f"{s['labelled']} labelled ({', '.join(s['raters'])}), {s['failed']} failed; mean "
-            f"{_f(s['mean_score'], 1)}; levels {s['levels']}")
+            f"{_f(s['mean_score'], 1)}; levels {_counts(s['levels'])}")
+
+
+def _counts(d: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in d.items())
 
 
 def _synthesize(s: dict) -> str:
     if s.get("mode") == "benchmark":
         return (f"{s['questions']} questions (S {s.get('questions_S', 0)}, T "
                 f"{s.get('questions_T', 0)}, ST {s.get('questions_ST', 0)}) on {s['clips']} clips")
-    extra = f"; splits {s['splits']}" if s.get("splits") else ""
+    extra = "; " + ", ".join(f"{k} {v['sources']} sources / {v['clips']} clips"
+                             for k, v in s["splits"].items()) if s.get("splits") else ""
     return f"{s['clips']} clips, {s['samples']} samples ({s['mode']}){extra}"
 
 
@@ -54,8 +59,10 @@ def _evaluate(s: dict) -> str:
                      f"clips")
     if s.get("questions"):
         acc = f"accuracy {_f(s['accuracy'])}" if s.get("accuracy") is not None else "no accuracy"
-        parts.append(f"{acc} (chance {_f(s.get('chance'))}) on {s['questions']} questions, "
-                     f"{s['failed_questions']} failed (unanswerable without a judge)")
+        failed = (f", {s['failed_questions']} failed (unanswerable without a judge)"
+                  if s.get("failed_questions") else "")
+        parts.append(f"{acc} (chance {_f(s.get('chance'))}) on {s['questions']} questions"
+                     f"{failed}")
     return "; ".join(parts) or "-"
 
 
@@ -96,7 +103,8 @@ def results(cfg: LoopConfig, run) -> list[dict]:
         status = run.status.get(step.name, "not run")
         if step.service:
             urls = run.services.get(step.name, {})
-            text = ", ".join(f"{k} {v}" for k, v in urls.items()) or "-"
+            text = ", ".join(f"{k} {v}" for k, v in urls.items()) or \
+                "not needed (the steps that call it were reused)"
         else:
             text = headline(step, Path(cfg.out) / step.name) or "-"
         rows.append({"step": step.name, "status": status,
