@@ -26,7 +26,7 @@ class StepConfig:
     config: str | None = None       # the command's YAML (passed as --config)
     set: dict[str, Any] = field(default_factory=dict)  # merged into `config` before the run
     out: bool = True                # pass --out OUT/NAME (commands that write a folder)
-    service: Literal["serve", "endpoints-double"] | None = None  # not a command: started
+    service: Literal["serve", "endpoints-double"] | None = None  # a service later steps call
     options: dict[str, Any] = field(default_factory=dict)  # the service's options
 
     def validate(self) -> None:
@@ -66,7 +66,7 @@ SERVICE_OPTIONS = {
 class LoopConfig:
     PATHS = ("out",)
     name: str                        # the MLflow parent run's name
-    out: str                         # every step writes under OUT/<step>
+    out: str                         # every step writes under OUT/STEP; reuse markers in OUT/.pipeline/
     steps: list[StepConfig] = field(default_factory=list)
     keep_serving: bool = False       # leave the services up when the last step is done
 
