@@ -10,7 +10,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 import yaml
@@ -327,23 +326,36 @@ def test_argparse_errors_stay_argparse(vqa_cli, inputs):
     assert res.rc == 2 and "missing keys 'src', 'out'" in res.err
 
 
-def test_unreachable_cluster_is_found_in_seconds():
-    """The probe, not Ray's minutes of GCS retries: refused at once, a silent host within the
-    probe timeout (3 s), a malformed address without a connection."""
+def test_unreachable_cluster_is_found_by_one_bounded_probe(monkeypatch):
+    """The probe, not Ray's minutes of GCS retries: one connection attempt bounded by the probe
+    timeout, refused → named at once, silent → "no answer in 3 s", a malformed address → no
+    connection at all. (How fast that is on a real network: a benchmark's business.)"""
+    import vqa.runtime as runtime
     from vqa.errors import ClusterError
-    from vqa.runtime import PROBE_TIMEOUT_S, check_address
 
-    for address, words in [(UNREACHABLE, "connection refused"), ("garbage", "HOST:PORT"),
-                           ("ray://127.0.0.1:1", "connection refused"),
-                           ("host:99999", "HOST:PORT")]:
-        t0 = time.perf_counter()
+    for address, words in [(UNREACHABLE, "connection refused"),  # a real closed port
+                           ("ray://127.0.0.1:1", "connection refused")]:
         with pytest.raises(ClusterError, match=words):
-            check_address(address)
-        assert time.perf_counter() - t0 < PROBE_TIMEOUT_S + 2
+            runtime.check_address(address)
+    calls = []
+
+    def silent(addr, timeout=None):
+        calls.append((addr, timeout))
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(runtime.socket, "create_connection", silent)
+    with pytest.raises(ClusterError, match=f"no answer in {runtime.PROBE_TIMEOUT_S:g} s"):
+        runtime.check_address("10.255.255.1:6379")
+    assert calls == [(("10.255.255.1", 6379), runtime.PROBE_TIMEOUT_S)]  # once, bounded
+    for malformed in ("garbage", "host:99999"):
+        with pytest.raises(ClusterError, match="HOST:PORT"):
+            runtime.check_address(malformed)
+    assert len(calls) == 1  # malformed addresses never reach the network
+    monkeypatch.undo()
     with socket.socket() as s:  # a listening port answers: no error
         s.bind(("127.0.0.1", 0))
         s.listen()
-        check_address(f"127.0.0.1:{s.getsockname()[1]}")
+        runtime.check_address(f"127.0.0.1:{s.getsockname()[1]}")
 
 
 def test_console_script_entry_point(inputs):
