@@ -17,9 +17,12 @@ from vqa.tracking import job_run, log_summary
 console = Console()
 
 
-def add_runtime_flags(parser: argparse.ArgumentParser) -> None:
+def add_runtime_flags(parser: argparse.ArgumentParser, config: bool = True) -> None:
+    """--config (unless the command takes its YAML as an argument), --address, --num-cpus,
+    --verbose, --json."""
     g = parser.add_argument_group("runtime")
-    g.add_argument("--config", help="YAML config file; flags given on the command line win")
+    if config:
+        g.add_argument("--config", help="YAML config file; flags given on the command line win")
     g.add_argument("--address", help="join this Ray cluster (default: $RAY_ADDRESS, else start a "
                                      "local one)")
     g.add_argument("--num-cpus", type=int, help="CPUs for the embedded local Ray cluster")

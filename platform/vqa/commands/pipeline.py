@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from vqa.commands.common import add_runtime_flags
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -23,11 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--until", metavar="STEP", help="stop after this step")
     p.add_argument("--keep-serving", action="store_true", default=None,
                    help="leave the services up at the end and wait (Ctrl-C stops them)")
-    p.add_argument("--address", help="join this Ray cluster (default: $RAY_ADDRESS, else start a "
-                                     "local one)")
-    p.add_argument("--num-cpus", type=int, help="CPUs for the embedded local Ray cluster")
-    p.add_argument("--verbose", action="store_true", help="Ray's INFO logs")
-    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    add_runtime_flags(p, config=False)
     p.set_defaults(func=main)
 
 
