@@ -65,7 +65,11 @@ def init_ray(address: str | None = None, num_cpus: int | None = None, verbose: b
     else:
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
         _hush_token_notice()
-        ray.init(num_cpus=num_cpus, include_dashboard=False,
+        # The dashboard serves the State API, which Ray Train's PlacementGroupCleaner polls to
+        # see that a run's controller died: without it a stopped Tune trial or a crashed run
+        # keeps its workers' CPUs reserved for good (seen: both CPUs of this machine held by
+        # two ASHA-stopped trials, the next trials waiting forever). It listens on 127.0.0.1.
+        ray.init(num_cpus=num_cpus, include_dashboard=True, dashboard_host="127.0.0.1",
                  resources={TRAIN_DRIVER: float(num_cpus or os.cpu_count() or 1)},
                  object_store_memory=object_store_memory, **kwargs)
     return ray.get_runtime_context()

@@ -1,7 +1,8 @@
-"""`vqa pipeline`: a shortened loop (corpus → ingest → label → rating data → study → MOS → train
-→ evaluate → annotate on the scripted double → score) on the session's local Ray — every step
-runs, MLflow holds the loop as one tree, a re-run reuses every finished step, a changed step
-re-runs with the steps that read it, and a failed step stops the run naming it."""
+"""`vqa pipeline`: a shortened loop (corpus → ingest → label → rating data + FG benchmark → study
+→ MOS → train → evaluate the trained model → annotate on the scripted double → score) on the
+session's local Ray — every step runs, MLflow holds the loop as one tree (the evaluation tables
+in the evaluate run), a re-run reuses every finished step, a changed step re-runs with the steps
+that read it, and a failed step stops the run naming it."""
 
 import json
 from pathlib import Path
@@ -26,6 +27,9 @@ def pipeline(tmp: Path, out: Path, votes=(2, 2, 2), extra=()) -> Path:
                                    "{label}/manifest.parquet",
                                    "--min-score", "0", "--clips-per-source", "3",
                                    "--max-seconds", "1.0"]},
+        {"name": "fg", "run": ["synthesize", "--manifest", "{label}/manifest.parquet",
+                               "--min-score", "0", "--holdout-fraction", "0.5", "--benchmark",
+                               "--questions", "8"]},
         {"name": "study", "run": ["mos-simulate", "--pool", "{label}/labels.csv",
                                   "--subjects", "12"]},
         {"name": "mos", "run": ["mos", "--ratings", "{study}/ratings.csv", "--objective",
@@ -40,7 +44,8 @@ def pipeline(tmp: Path, out: Path, votes=(2, 2, 2), extra=()) -> Path:
                  "frames": {"root": "{out}/frames"}, "register_as": "pipeline-e2e"}},
         {"name": "evaluate", "run": ["evaluate"], "config": "configs/local-evaluate.yaml",
          "set": {"model": "{train}/model", "labels": ["{rating}/labels.csv"], "subsets": [],
-                 "benchmarks": [], "bootstrap": 0}},
+                 "benchmarks": ["{fg}/benchmark.jsonl"], "answer": "likelihood",
+                 "bootstrap": 0}},
         {"name": "endpoints", "service": "endpoints-double", "options": {"votes": list(votes)}},
         {"name": "annotate", "run": ["annotate", "--limit", "1", "--branches", "technical"],
          "config": "configs/local-annotate.yaml",
@@ -70,15 +75,17 @@ def test_pipeline_runs_reuses_and_reruns_what_changed(tmp_path, ray_local, mlflo
     monkeypatch.chdir(ROOT)  # step configs are named as from the checkout
     out = tmp_path / "loop"
     first = run(pipeline(tmp_path, out), capsys)
-    commands = ["corpus", "ingest", "label", "rating", "study", "mos", "train", "evaluate",
-                "annotate", "score"]
+    commands = ["corpus", "ingest", "label", "rating", "fg", "study", "mos", "train",
+                "evaluate", "annotate", "score"]
     assert first["steps"] == {**{c: "ran" for c in commands}, "endpoints": "started"}
     rows = {r["step"]: r["result"] for r in first["results"]}
     assert "kept" in rows["ingest"] and "failed" in rows["ingest"]  # broken files: error rows
     assert "SIMULATED" in rows["study"]
     assert "3 steps" in rows["train"] and "SRCC" in rows["evaluate"]
-    ev = json.loads((out / "evaluate" / "summary.json").read_text())
+    ev = json.loads((out / "evaluate" / "summary.json").read_text())  # the trained model
     assert ev["rated"] > 0 and -1.0 <= ev["srcc"] <= 1.0
+    assert ev["questions"] > 0 and ev["answered"] == ev["questions"]
+    assert 0.0 <= ev["accuracy"] <= 1.0 and "accuracy" in rows["evaluate"]
     scored = json.loads((out / "score" / "summary.json").read_text())["results"]
     assert len(scored) == 1 and 1.0 <= scored[0]["score"] <= 5.0
     assert (out / "annotate" / "annotations.jsonl").is_file()
@@ -92,8 +99,11 @@ def test_pipeline_runs_reuses_and_reruns_what_changed(tmp_path, ray_local, mlflo
     kids = client.search_runs([exp.experiment_id],
                               f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'")
     kinds = sorted(k.data.tags["vqa.job"] for k in kids)
-    assert kinds == sorted(["ingest", "label", "synthesize", "mos", "train", "evaluate",
-                            "annotate", "score"])
+    assert kinds == sorted(["ingest", "label", "synthesize", "synthesize", "mos", "train",
+                            "evaluate", "annotate", "score"])
+    ev_run = next(k for k in kids if k.data.tags["vqa.job"] == "evaluate")
+    tables = {a.path for a in client.list_artifacts(ev_run.info.run_id, "evaluation")}
+    assert {"evaluation/rating_table.md", "evaluation/accuracy_table.md"} <= tables
     train_run = next(k for k in kids if k.data.tags["vqa.job"] == "train")
     stages = client.search_runs([exp.experiment_id],
                                 f"tags.`mlflow.parentRunId` = '{train_run.info.run_id}'")
