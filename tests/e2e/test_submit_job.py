@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,7 +178,25 @@ def test_submitted_jobs_write_where_asked_and_log_to_the_mlflow_server(cluster, 
     assert "uploaded copy of the working directory" in lost.stdout + lost.stderr
     assert not (ROOT / "study_out").exists()
 
+    # the loop as one job: steps resolve under the storage root, a re-submission skips them
+    (store / "loop.yaml").write_text(yaml.safe_dump({"name": "submitted", "out": "loop", "steps": [
+        {"name": "ingest", "run": ["ingest", "pool"]},
+        {"name": "mos", "run": ["mos", "--ratings", "ratings.csv"]}]}))
+    for expected in ("ran", "reused"):
+        done = submit(dashboard, token, env_vars, "python", "jobs/pipeline.py",
+                      str(store / "loop.yaml"), "--json")
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        assert f'"ingest": "{expected}"' in done.stdout and f'"mos": "{expected}"' in done.stdout
+    assert (store / "loop" / "ingest" / "manifest.parquet").exists()
+
     client = MlflowClient(mlflow_url)
+    exp = client.get_experiment_by_name("vqa-pipeline")
+    parents = client.search_runs([exp.experiment_id], "tags.`vqa.job` = 'pipeline'")
+    assert len(parents) == 2 and all(r.info.status == "FINISHED" for r in parents)
+    first = min(parents, key=lambda r: r.info.start_time)
+    kids = client.search_runs([exp.experiment_id],
+                              f"tags.`mlflow.parentRunId` = '{first.info.run_id}'")
+    assert sorted(k.data.tags["vqa.job"] for k in kids) == ["ingest", "mos"]
     for kind, name in (("ingest", "ingest: pool → ingest"),
                        ("mos", "mos: ratings.csv → mos")):
         exp = client.get_experiment_by_name(f"vqa-{kind}")

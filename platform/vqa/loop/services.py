@@ -23,6 +23,10 @@ def start_serve(options: dict[str, Any]) -> tuple[dict[str, str], Callable[[], N
                                    .resolve())
         for root in roots or ():
             Path(root).mkdir(parents=True, exist_ok=True)
+    quiet = {"log_level": "WARNING"}  # the pipeline streams worker output (training's
+    cfg.setdefault("logging_config", quiet)  # progress): Serve's INFO lines would drown it;
+    for app in cfg["applications"]:  # replicas still write them to their log files
+        app.setdefault("logging_config", quiet)
     urls = start(cfg, timeout_s=float(options.get("timeout_s", 300)))
 
     def stop() -> None:

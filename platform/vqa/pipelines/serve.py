@@ -94,7 +94,8 @@ def start(config: dict, timeout_s: float = 180.0) -> dict[str, str]:
 
     schema = ServeDeploySchema.model_validate(config)
     client = serve_start(http_options=schema.http_options.model_dump(),
-                         proxy_location=schema.proxy_location)
+                         proxy_location=schema.proxy_location,
+                         global_logging_config=schema.logging_config)  # as `serve run` does
     client.deploy_apps(schema, _blocking=False)
     names = [a.name for a in schema.applications]
     deadline = time.monotonic() + timeout_s
