@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import shutil
 import tempfile
+import sys
 import time
 from pathlib import Path
 
@@ -211,8 +212,10 @@ class Recipe:
                  + (f" val SRCC {m['val_srcc']:.3f}" if "val_srcc" in m else ""))
 
     def log(self, text: str) -> None:
+        """To the process's real stdout: Ray Train patches `print` into its logger and, when
+        something has wrapped sys.stdout, also tees to it — every line twice on the driver."""
         if self.rank == 0:
-            print(f"vqa train: {text}", flush=True)
+            print(f"vqa train: {text}", file=sys.__stdout__, flush=True)
 
     def log_mlflow(self, i: int, metrics: dict, step: int) -> None:
         if self.mlflow is None or not self.runs[i]:
