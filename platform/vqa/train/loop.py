@@ -212,10 +212,11 @@ class Recipe:
                  + (f" val SRCC {m['val_srcc']:.3f}" if "val_srcc" in m else ""))
 
     def log(self, text: str) -> None:
-        """To the process's real stdout: Ray Train patches `print` into its logger and, when
-        something has wrapped sys.stdout, also tees to it — every line twice on the driver."""
+        """Straight to the process's stdout: Ray Train patches `print` into its logger and,
+        when something has wrapped sys.stdout, tees to it as well (every line twice)."""
         if self.rank == 0:
-            print(f"vqa train: {text}", file=sys.__stdout__, flush=True)
+            sys.__stdout__.write(f"vqa train: {text}\n")
+            sys.__stdout__.flush()
 
     def log_mlflow(self, i: int, metrics: dict, step: int) -> None:
         if self.mlflow is None or not self.runs[i]:
