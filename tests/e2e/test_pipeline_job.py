@@ -118,7 +118,16 @@ def test_pipeline_runs_reuses_and_reruns_what_changed(tmp_path, ray_local, mlflo
     assert again["services"] == {} and model.stat().st_mtime_ns == stamp
     assert {r["step"]: r["result"] for r in again["results"]}["evaluate"] == rows["evaluate"]
 
-    # a changed service option: the step that calls it re-runs, the others are reused
+    # a changed service option: --plan says what will happen (nothing runs) ...
+    capsys.readouterr()
+    assert vqa(["pipeline", str(pipeline(tmp_path, out, votes=(0, 0, 0))), "--plan",
+                "--json"]) == 0
+    text = capsys.readouterr().out
+    planned = {r["step"]: (r["action"], r["why"])
+               for r in json.loads(text[text.index('{\n  "plan"'):])["plan"]}
+    assert planned["annotate"] == ("run", "its command, config or inputs changed")
+    assert all(planned[c][0] == "reuse" for c in commands if c != "annotate")
+    # ... and the run does it: the step that calls the service re-runs, the others are reused
     changed = run(pipeline(tmp_path, out, votes=(0, 0, 0)), capsys)
     assert changed["steps"]["annotate"] == "ran" and changed["steps"]["endpoints"] == "started"
     assert all(changed["steps"][c] == "reused" for c in commands if c != "annotate")

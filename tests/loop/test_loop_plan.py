@@ -107,3 +107,36 @@ def test_the_cluster_pipeline_checks_out(monkeypatch):
     """Its steps parse and name configs that exist (the paths it names are the cluster's)."""
     monkeypatch.chdir(ROOT)
     check(load(LoopConfig, ROOT / "configs" / "cluster-pipeline.yaml"))
+
+
+def test_decide_reuses_finished_steps_and_reruns_what_changed_downstream(tmp_path):
+    """From markers alone: same inputs → reuse; an edited config → run (cleared), and so does
+    every step that reads it; an unfinished marker → run without clearing (train resumes)."""
+    parser = build_parser()
+    label_cfg = tmp_path / "label.yaml"
+    label_cfg.write_text("max_frames: 12\n")
+
+    def cfg():
+        return loop([{"name": "corpus", "run": ["corpus", "make"]},
+                     {"name": "label", "run": ["label", "{corpus}/m.parquet"],
+                      "config": str(label_cfg)},
+                     {"name": "score", "run": ["score", "{corpus}/a.mp4", "--model", "m"]},
+                     {"name": "evaluate", "run": ["evaluate", "--labels", "{label}/labels.csv"]}],
+                    out=str(tmp_path / "o"))
+
+    first = plan.decide(cfg(), parser)
+    assert [d.action for d in first] == ["run"] * 4 and not any(d.clear for d in first)
+    for d in first:  # as a finished run leaves them
+        plan.write_marker(cfg(), d.step.name, {"fingerprint": d.fingerprint, "seconds": 1.0,
+                                               "finished": "2026-12-04 00:00:00"})
+    assert [d.action for d in plan.decide(cfg(), parser)] == ["reuse"] * 4
+    label_cfg.write_text("max_frames: 24\n")  # edit one step's config
+    again = {d.step.name: d for d in plan.decide(cfg(), parser)}
+    assert {n: d.action for n, d in again.items()} == {
+        "corpus": "reuse", "label": "run", "score": "reuse", "evaluate": "run"}
+    assert again["label"].clear and again["evaluate"].clear
+    plan.write_marker(cfg(), "label", {"fingerprint": again["label"].fingerprint,
+                                       "finished": None})  # started, then interrupted
+    label = plan.decide(cfg(), parser)[1]
+    assert (label.action, label.clear) == ("run", False) and "resumes" in label.why
+    assert all(d.action == "run" and d.clear for d in plan.decide(cfg(), parser, fresh=True))

@@ -23,6 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="root of every step's output (the config's out)")
     p.add_argument("--fresh", action="store_true", help="run every step again")
     p.add_argument("--until", metavar="STEP", help="stop after this step")
+    p.add_argument("--plan", action="store_true",
+                   help="print what a run would do with each step (reuse or run, and why) and "
+                        "stop: nothing runs, Ray does not start")
     p.add_argument("--keep-serving", action="store_true", default=None,
                    help="leave the services up at the end and wait (Ctrl-C stops them)")
     add_runtime_flags(p, config=False)
@@ -50,6 +53,14 @@ def main(args: argparse.Namespace) -> int:
     cfg = load_config(args)
     if args.until:
         cfg.step(args.until)  # a typo is named before Ray starts
+    if args.plan:
+        from vqa.cli import build_parser
+        from vqa.loop.plan import decide
+        from vqa.loop.results import plan_rows, print_plan
+
+        rows = plan_rows(decide(cfg, build_parser(), args.fresh))
+        print(json.dumps({"plan": rows}, indent=2)) if args.json else print_plan(cfg, rows)
+        return 0
     init_ray(args.address, args.num_cpus, args.verbose, worker_output=True)
     run = run_loop(cfg, fresh=args.fresh, until=args.until)
     rows = results(cfg, run)

@@ -10,6 +10,7 @@ import copy
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -156,3 +157,55 @@ def write_marker(cfg: LoopConfig, name: str, marker: dict) -> None:
 
     state_dir(cfg).mkdir(parents=True, exist_ok=True)
     write_text_atomic(state_dir(cfg) / f"{name}.json", json.dumps(marker, indent=2))
+
+
+@dataclass
+class Decision:
+    """What a run will do with a step, and why (`vqa pipeline --plan` prints these)."""
+    step: StepConfig
+    fingerprint: str
+    action: str          # reuse | run | service
+    why: str
+    clear: bool = False  # its folder holds another run's output: cleared before it runs
+    seconds: float = 0.0  # of the finished run a reused step stands for
+
+
+def decide(cfg: LoopConfig, parser: argparse.ArgumentParser, fresh: bool = False
+           ) -> list[Decision]:
+    """Every step's fingerprint and fate, from the configs and the markers alone (nothing
+    runs): a step is reused when its marker holds a finished run with the same fingerprint —
+    its command line, merged config and the fingerprints of what it reads."""
+    from vqa.loop.config import SERVICE_KEYS
+
+    values: dict[str, str] = {"out": str(cfg.out)}
+    prints: dict[str, str] = {}
+    out: list[Decision] = []
+    for step in cfg.steps:
+        upstream = [prints[r] for r in refs(step)]
+        if step.service:  # seen by its name: its URL may change between runs
+            values.update({f"{step.name}.{k}": f"<{step.name}.{k}>"
+                           for k in SERVICE_KEYS[step.service]})
+            prints[step.name] = fingerprint({"service": step.service, "options": step.options},
+                                            upstream)
+            out.append(Decision(step, prints[step.name], "service", "started if a step that "
+                                                                    "runs calls it"))
+            continue
+        values[step.name] = step_out(cfg, step.name)
+        fp = fingerprint({"argv": command_argv(step, values, values[step.name], None, parser),
+                          "config": step_config(step, values)}, upstream)
+        prints[step.name] = fp
+        marker = read_marker(cfg, step.name) or {}
+        same = marker.get("fingerprint") == fp
+        if fresh:
+            out.append(Decision(step, fp, "run", "--fresh", clear=True))
+        elif same and marker.get("finished"):
+            out.append(Decision(step, fp, "reuse", f"finished {marker['finished']}, same inputs",
+                                seconds=float(marker.get("seconds", 0.0))))
+        elif same:
+            out.append(Decision(step, fp, "run", "did not finish last time (resumes)"))
+        elif marker:
+            out.append(Decision(step, fp, "run", "its command, config or inputs changed",
+                                clear=True))
+        else:
+            out.append(Decision(step, fp, "run", "no finished run yet"))
+    return out

@@ -130,3 +130,21 @@ def print_results(cfg: LoopConfig, run, rows: list[dict]) -> None:
     for name, urls in run.services.items():
         live = "up" if cfg.keep_serving else "stopped with the pipeline; --keep-serving keeps it"
         console.print(f"{name} ({live}): " + ", ".join(f"{k} {v}" for k, v in urls.items()))
+
+
+def plan_rows(decisions) -> list[dict]:
+    return [{"step": d.step.name, "action": d.action, "why": d.why,
+             "fingerprint": d.fingerprint} for d in decisions]
+
+
+def print_plan(cfg: LoopConfig, rows: list[dict]) -> None:
+    from rich.table import Table
+
+    from vqa.commands.common import console
+
+    t = Table(title=f"pipeline {cfg.name}: plan (nothing has run)")
+    for col in ("step", "action", "why", "fingerprint"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        t.add_row(r["step"], r["action"], r["why"], r["fingerprint"])
+    console.print(t)

@@ -9,14 +9,13 @@ from __future__ import annotations
 import shutil
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 from rich.console import Console
 
 from vqa.errors import ConfigError, JobFailed
 from vqa.loop import plan
-from vqa.loop.config import SERVICE_KEYS, LoopConfig, StepConfig
+from vqa.loop.config import LoopConfig, StepConfig
 from vqa.loop.services import STARTERS
 
 console = Console()
@@ -50,8 +49,9 @@ def check(cfg: LoopConfig) -> None:
 
 
 def run_loop(cfg: LoopConfig, fresh: bool = False, until: str | None = None) -> Run:
-    """Run the steps in order (through `until`, when given); raise JobFailed naming the step
-    that failed — the steps before it stay finished, so the same command resumes there."""
+    """Run the steps in order (through `until`, when given) as `plan.decide` says; raise
+    JobFailed naming the step that failed — the steps before it stay finished, so the same
+    command resumes there."""
     import mlflow
 
     from vqa.cli import build_parser
@@ -60,25 +60,26 @@ def run_loop(cfg: LoopConfig, fresh: bool = False, until: str | None = None) -> 
 
     if until is not None:
         cfg.step(until)  # names the step, or lists the known ones
-    if fresh and Path(cfg.out).exists():
-        shutil.rmtree(plan.state_dir(cfg), ignore_errors=True)
     parser = build_parser()
     run = Run()
     values: dict[str, str] = {"out": str(cfg.out)}
-    prints: dict[str, str] = {}
     pending: dict[str, StepConfig] = {}  # services not started yet: started when needed
     with job_run("pipeline", to_dict(cfg), run_name=f"pipeline: {cfg.name}") as parent:
         try:
-            for step in cfg.steps:
-                upstream = [prints[r] for r in plan.refs(step)]
-                if step.service:
-                    prints[step.name] = plan.fingerprint(
-                        {"service": step.service, "options": step.options}, upstream)
-                    pending[step.name] = step
+            for d in plan.decide(cfg, parser, fresh):
+                name = d.step.name
+                if d.action == "service":
+                    pending[name] = d.step
+                elif d.action == "reuse":
+                    values[name] = plan.step_out(cfg, name)
+                    run.status[name], run.seconds[name] = "reused", d.seconds
+                    console.rule(f"[dim]{name}: {d.why}: reused")
                 else:
-                    _command_step(cfg, step, parser, values, prints, upstream, pending, run,
-                                  fresh)
-                if step.name == until:
+                    for ref in plan.refs(d.step):  # the services it calls must be up
+                        if ref in pending:
+                            _start(pending.pop(ref), values, run)
+                    _run_step(cfg, d, parser, values, run)
+                if name == until:
                     break
             if cfg.keep_serving:
                 for name in list(pending):
@@ -95,47 +96,35 @@ def run_loop(cfg: LoopConfig, fresh: bool = False, until: str | None = None) -> 
     return run
 
 
-def _command_step(cfg, step, parser, values, prints, upstream, pending, run, fresh) -> None:
+def _run_step(cfg: LoopConfig, d: plan.Decision, parser, values: dict[str, str],
+              run: Run) -> None:
+    """One command step, in this process; its marker says finished only once it exits 0."""
     from vqa.cli import main as vqa
 
-    values[step.name] = plan.step_out(cfg, step.name)
-    # the fingerprint sees a service as its name (its URL may change between runs)
-    tokens = {f"{n}.{k}": f"<{n}.{k}>" for n in prints if n in run.services or n in pending
-              for k in SERVICE_KEYS[cfg.step(n).service]}
-    probe = {**values, **tokens}
-    fp = plan.fingerprint({"argv": plan.command_argv(step, probe, values[step.name], None, parser),
-                           "config": plan.step_config(step, probe)}, upstream)
-    prints[step.name] = fp
-    marker = plan.read_marker(cfg, step.name)
-    if not fresh and marker and marker.get("fingerprint") == fp and marker.get("finished"):
-        run.status[step.name] = "reused"
-        run.seconds[step.name] = float(marker.get("seconds", 0.0))
-        console.rule(f"[dim]{step.name}: finished earlier ({marker['finished']}), reused")
-        return
-    if fresh or (marker and marker.get("fingerprint") != fp):
-        shutil.rmtree(values[step.name], ignore_errors=True)  # a changed step starts over
-    for ref in plan.refs(step):  # the services it calls must be up
-        if ref in pending:
-            _start(pending.pop(ref), values, run)
-    data = plan.step_config(step, values)
-    config_path = plan.write_step_config(cfg, step.name, data) if data is not None else None
-    argv = plan.command_argv(step, values, values[step.name], config_path, parser)
-    plan.write_marker(cfg, step.name, {"fingerprint": fp, "argv": argv, "finished": None})
-    console.rule(f"[bold]{step.name}[/bold]: vqa {' '.join(argv)}")
+    name = d.step.name
+    values[name] = plan.step_out(cfg, name)
+    if d.clear:
+        shutil.rmtree(values[name], ignore_errors=True)  # a changed step starts over
+    data = plan.step_config(d.step, values)
+    config_path = plan.write_step_config(cfg, name, data) if data is not None else None
+    argv = plan.command_argv(d.step, values, values[name], config_path, parser)
+    plan.write_marker(cfg, name, {"fingerprint": d.fingerprint, "argv": argv, "finished": None})
+    console.rule(f"[bold]{name}[/bold] ({d.why}): vqa {' '.join(argv)}")
     start = time.perf_counter()
     try:
         code = vqa(argv)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     seconds = round(time.perf_counter() - start, 1)
-    run.seconds[step.name] = seconds
+    run.seconds[name] = seconds
     if code:
-        run.status[step.name] = "failed"
-        raise JobFailed(f"step {step.name} failed (exit {code}); the steps before it are kept: "
-                        f"the same command resumes from {step.name}")
-    run.status[step.name] = "ran"
-    plan.write_marker(cfg, step.name, {"fingerprint": fp, "argv": argv, "seconds": seconds,
-                                       "finished": time.strftime("%Y-%m-%d %H:%M:%S")})
+        run.status[name] = "failed"
+        raise JobFailed(f"step {name} failed (exit {code}); the steps before it are kept: "
+                        f"the same command resumes from {name}")
+    run.status[name] = "ran"
+    plan.write_marker(cfg, name, {"fingerprint": d.fingerprint, "argv": argv,
+                                  "seconds": seconds,
+                                  "finished": time.strftime("%Y-%m-%d %H:%M:%S")})
 
 
 def _start(step: StepConfig, values: dict[str, str], run: Run) -> None:
