@@ -67,6 +67,13 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
     return value
 
 
+def unknown_key(where: str, key: Any, valid, what: str = "key") -> ConfigError:
+    """The error for a key that is not one of `valid`, with a did-you-mean hint."""
+    close = difflib.get_close_matches(str(key), list(valid), n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return ConfigError(f"{where}: unknown {what} '{key}'{hint}; valid {what}s: {sorted(valid)}")
+
+
 def from_dict(cls: type[T], data: dict, *, where: str = "config") -> T:
     """Build dataclass `cls` from a mapping; reject unknown keys with a did-you-mean hint."""
     if data is None:
@@ -75,9 +82,7 @@ def from_dict(cls: type[T], data: dict, *, where: str = "config") -> T:
     hints = typing.get_type_hints(cls)
     for key in data:
         if key not in fields:
-            close = difflib.get_close_matches(str(key), list(fields), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise ConfigError(f"{where}: unknown key '{key}'{hint}; valid keys: {sorted(fields)}")
+            raise unknown_key(where, key, fields)
     kwargs = {}
     for name, value in data.items():
         kwargs[name] = _coerce(value, hints[name], f"{where}.{name}")

@@ -5,12 +5,12 @@ call. Checked before any step runs: commands and flags, config keys, placeholder
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from vqa.config import unknown_key
 from vqa.errors import ConfigError
 
 # {out}, {STEP} (that step's output folder), {SERVICE.KEY} (a running service's URL)
@@ -37,13 +37,10 @@ class StepConfig:
             if self.run or self.config or self.set:
                 raise ConfigError(f"step {self.name}: a service takes `options`, not run / "
                                   f"config / set")
-            known = SERVICE_OPTIONS[self.service]
             for key in self.options:
-                if key not in known:
-                    close = difflib.get_close_matches(key, known, n=1)
-                    hint = f" (did you mean '{close[0]}'?)" if close else ""
-                    raise ConfigError(f"step {self.name}: unknown {self.service} option "
-                                      f"'{key}'{hint}; valid: {list(known)}")
+                if key not in SERVICE_OPTIONS[self.service]:
+                    raise unknown_key(f"step {self.name}", key, SERVICE_OPTIONS[self.service],
+                                      f"{self.service} option")
         elif not self.run:
             raise ConfigError(f"step {self.name}: give `run` (a vqa command line) or `service`")
         elif self.set and not self.config:
@@ -117,10 +114,7 @@ def check_set_keys(cls: type, overrides: dict, where: str) -> None:
     hints = typing.get_type_hints(cls)
     for key, value in overrides.items():
         if key not in fields:
-            close = difflib.get_close_matches(str(key), list(fields), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise ConfigError(f"{where}: unknown key '{key}'{hint}; valid keys: "
-                              f"{sorted(fields)}")
+            raise unknown_key(where, key, fields)
         _check_value(hints[key], value, f"{where}.{key}")
 
 
