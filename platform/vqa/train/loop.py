@@ -25,7 +25,21 @@ from vqa.train.validation import Validator
 
 def train_worker(job: dict) -> None:
     """Ray Train's `train_loop_per_worker`; `job` is built by `vqa.pipelines.train`."""
+    _quiet_report_lines()
     Recipe(job).run()
+
+
+def _quiet_report_lines() -> None:
+    """Ray Train logs every `report` of every worker at INFO ("Reporting training result N:
+    TrainingReport(...)") under a logger named by its file path, which its LoggingConfig level
+    does not reach: on the driver they drowned the progress lines. The metrics are in MLflow."""
+    import logging
+
+    try:
+        from ray.train.v2._internal.execution import context
+    except ImportError:  # another Ray layout: leave its logging as it is
+        return
+    logging.getLogger(context.__file__).setLevel(logging.WARNING)
 
 
 class Recipe:
