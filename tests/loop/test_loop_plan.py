@@ -42,6 +42,11 @@ def test_bad_pipelines_are_refused_naming_the_step(steps, match):
         loop(steps)
 
 
+def test_a_storage_uri_out_is_refused_with_the_reason():
+    with pytest.raises(ConfigError, match="out: s3://team/loop — a pipeline's out is a local"):
+        loop([{"name": "a", "run": ["corpus", "make"]}], out="s3://team/loop")
+
+
 @pytest.mark.parametrize("step,match", [
     ({"name": "a", "run": ["ingst", "x"]}, r"step a: `vqa ingst x`: .*invalid choice: 'ingst'"),
     ({"name": "a", "run": ["ingest", "x", "--min-durration", "3"]},

@@ -68,6 +68,12 @@ class LoopConfig:
     keep_serving: bool = False       # leave the services up when the last step is done
 
     def validate(self) -> None:
+        from vqa.storage import is_uri
+
+        if is_uri(self.out):
+            raise ConfigError(f"out: {self.out} — a pipeline's out is a local or shared-disk "
+                              f"folder (it holds the step configs and reuse markers); its steps "
+                              f"can still read and write storage URIs through their own configs")
         if not self.steps:
             raise ConfigError("steps: the pipeline names no step")
         seen: dict[str, StepConfig] = {}
