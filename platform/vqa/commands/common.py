@@ -61,3 +61,19 @@ def print_summary(title: str, summary: dict, as_json: bool = False) -> None:
             value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "-"
         table.add_row(key, str(value))
     console.print(table)
+
+
+def serve_until_stopped(stop: Callable[[], None]) -> None:
+    """Block until Ctrl-C or SIGTERM (`kill` stops the services as Ctrl-C does), then `stop`."""
+    import signal
+    import time
+
+    def _interrupt(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        stop()

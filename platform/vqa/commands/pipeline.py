@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from vqa.commands.common import add_runtime_flags
+from vqa.commands.common import add_runtime_flags, serve_until_stopped
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -59,7 +59,10 @@ def main(args: argparse.Namespace) -> int:
         from vqa.loop.results import plan_rows, print_plan
 
         rows = plan_rows(decide(cfg, build_parser(), args.fresh))
-        print(json.dumps({"plan": rows}, indent=2)) if args.json else print_plan(cfg, rows)
+        if args.json:
+            print(json.dumps({"plan": rows}, indent=2))
+        else:
+            print_plan(cfg, rows)
         return 0
     init_ray(args.address, args.num_cpus, args.verbose, worker_output=True)
     run = run_loop(cfg, fresh=args.fresh, until=args.until)
@@ -70,17 +73,6 @@ def main(args: argparse.Namespace) -> int:
     else:
         print_results(cfg, run, rows)
     if cfg.keep_serving and run.services:
-        import signal
-        import time
-
-        def _stop(*_):
-            raise KeyboardInterrupt
-
-        signal.signal(signal.SIGTERM, _stop)
         console.print("serving; Ctrl-C stops the services")
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            run.stop_services()
+        serve_until_stopped(run.stop_services)
     return 0

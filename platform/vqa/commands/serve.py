@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,17 +57,9 @@ def main(args: argparse.Namespace) -> int:
             console.print(f"chat:  OPENAI_BASE_URL={urls['chatter']} (the openai client)")
     if args.no_block:
         return 0
-    import signal
-
     from ray import serve
 
-    def _stop(*_):
-        raise KeyboardInterrupt
+    from vqa.commands.common import serve_until_stopped
 
-    signal.signal(signal.SIGTERM, _stop)  # `kill` stops the apps as Ctrl-C does
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        serve.shutdown()
+    serve_until_stopped(serve.shutdown)
     return 0
