@@ -67,6 +67,17 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
     return value
 
 
+def deep_merge(base: dict, over: dict) -> dict:
+    """`over` merged into a copy of `base`, mapping by mapping (overrides of a YAML config)."""
+    import copy
+
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) \
+            else copy.deepcopy(v)
+    return out
+
+
 def unknown_key(where: str, key: Any, valid, what: str = "key") -> ConfigError:
     """The error for a key that is not one of `valid`, with a did-you-mean hint."""
     close = difflib.get_close_matches(str(key), list(valid), n=1)

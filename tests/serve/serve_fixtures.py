@@ -47,11 +47,11 @@ def vqa_serve(tmp: Path, model: Path, roots: list[Path], args: dict,
     import yaml
 
     from vqa.cli import main as vqa
-    from vqa.pipelines.serve import _merge
+    from vqa.config import deep_merge
 
     data = yaml.safe_load((ROOT / "serve_apps" / "config.yaml").read_text())
     for app in data["applications"]:
-        app["args"] = _merge(app["args"], args)
+        app["args"] = deep_merge(app["args"], args)
         for d in app["deployments"]:
             d.update(deployments.get(d["name"], {}))
     (tmp / "serve.yaml").write_text(yaml.safe_dump(data, sort_keys=False))

@@ -34,15 +34,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from vqa.pipelines.serve import serve_config, start
+    from vqa.pipelines.serve import local_models, serve_config, start
     from vqa.runtime import init_ray
-    from vqa.serving.config import model_folder
 
     overrides = {"media": {"roots": args.media_roots}} if args.media_roots else {}
     cfg = serve_config(args.config, host=args.host, port=args.port, apps=args.apps,
                        args=overrides)
-    for app in cfg["applications"]:  # an MLflow URI becomes its local folder, once, here
-        app["args"]["model"] = str(model_folder(args.model or app["args"]["model"]).resolve())
+    local_models(cfg, args.model)
     init_ray(args.address, args.num_cpus, args.verbose, worker_output=args.verbose)
     urls = start(cfg, timeout_s=args.timeout)
     if args.json:

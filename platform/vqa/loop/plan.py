@@ -6,7 +6,6 @@ the fingerprints of the steps it reads — which decides whether the step's last
 from __future__ import annotations
 
 import argparse
-import copy
 import hashlib
 import json
 import os
@@ -16,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from vqa.config import read_yaml
+from vqa.config import deep_merge, read_yaml
 from vqa.errors import ConfigError
 from vqa.loop.config import PLACEHOLDER, LoopConfig, StepConfig
 
@@ -48,13 +47,6 @@ def substitute(value: Any, values: dict[str, str], where: str) -> Any:
     return value
 
 
-def merge(base: dict, extra: dict) -> dict:
-    out = copy.deepcopy(base)
-    for k, v in extra.items():
-        out[k] = merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
-
-
 def step_config(step: StepConfig, values: dict[str, str]) -> dict | None:
     """The step's config mapping: its YAML with `set` merged in, placeholders filled."""
     if not step.config:
@@ -63,7 +55,7 @@ def step_config(step: StepConfig, values: dict[str, str]) -> dict | None:
     data = read_yaml(path) or {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: top level must be a mapping")
-    return substitute(merge(data, step.set), values, f"step {step.name}")
+    return substitute(deep_merge(data, step.set), values, f"step {step.name}")
 
 
 def refs(step: StepConfig) -> list[str]:

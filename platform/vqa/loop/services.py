@@ -11,18 +11,15 @@ def start_serve(options: dict[str, Any]) -> tuple[dict[str, str], Callable[[], N
     """Deploy the Serve config's apps with the given model → ({rater, chatter}: URL, stop)."""
     from pathlib import Path
 
-    from vqa.pipelines.serve import serve_config, start
-    from vqa.serving.config import model_folder
+    from vqa.pipelines.serve import local_models, serve_config, start
 
     roots = options.get("media_roots")
+    for root in roots or ():
+        Path(root).mkdir(parents=True, exist_ok=True)
     cfg = serve_config(options.get("config"), host=options.get("host"),
                        port=options.get("port"), apps=options.get("apps"),
                        args={"media": {"roots": list(roots)}} if roots else {})
-    for app in cfg["applications"]:
-        app["args"]["model"] = str(model_folder(options.get("model") or app["args"]["model"])
-                                   .resolve())
-        for root in roots or ():
-            Path(root).mkdir(parents=True, exist_ok=True)
+    local_models(cfg, options.get("model"))
     quiet = {"log_level": "WARNING"}  # the pipeline streams worker output (training's
     cfg.setdefault("logging_config", quiet)  # progress): Serve's INFO lines would drown it;
     for app in cfg["applications"]:  # replicas still write them to their log files

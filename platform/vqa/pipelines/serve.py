@@ -6,11 +6,10 @@ be at the same path on every node, or give the app a `working_dir` of your own).
 
 from __future__ import annotations
 
-import copy
 import time
 from pathlib import Path
 
-from vqa.config import read_yaml
+from vqa.config import deep_merge, read_yaml
 from vqa.errors import ConfigError
 from vqa.serving.config import app_args
 
@@ -22,13 +21,6 @@ def apps_dir() -> Path:
             return base / "serve_apps"
     raise ConfigError("serve_apps/ not found: run from a vqa checkout (or `serve run "
                       "serve_apps/config.yaml` there)")
-
-
-def _merge(base: dict, extra: dict) -> dict:
-    out = copy.deepcopy(base)
-    for k, v in extra.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
 
 
 def serve_config(path: str | Path | None = None, *, model: str | None = None,
@@ -56,7 +48,7 @@ def serve_config(path: str | Path | None = None, *, model: str | None = None,
                                 **({"host": host} if host else {}),
                                 **({"port": int(port)} if port else {})}
     for app in data.get("applications", []):
-        app["args"] = _merge(app.get("args") or {}, {**(args or {}),
+        app["args"] = deep_merge(app.get("args") or {}, {**(args or {}),
                                                       **({"model": model} if model else {})})
         _absolute(app["args"])
         app_args(app["args"])
@@ -69,6 +61,15 @@ def serve_config(path: str | Path | None = None, *, model: str | None = None,
     except ValueError as exc:
         raise ConfigError(f"{path}: not a valid Serve config ({exc})") from exc
     return data
+
+
+def local_models(config: dict, model: str | None = None) -> None:
+    """Every app's model (`model` when given, else the app's own) as the local folder it loads
+    from, once, here: an MLflow URI is downloaded before the replicas start."""
+    from vqa.serving.config import model_folder
+
+    for app in config["applications"]:
+        app["args"]["model"] = str(model_folder(model or app["args"]["model"]).resolve())
 
 
 def _absolute(args: dict) -> None:

@@ -3,23 +3,14 @@ config (`init_from`), validated before Ray starts."""
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import yaml
 
-from vqa.config import from_dict
+from vqa.config import deep_merge, from_dict
 from vqa.errors import ConfigError
 from vqa.model.config import VQAConfig
 from vqa.train.config import ModelSpec
-
-
-def deep_merge(base: dict, over: dict) -> dict:
-    out = copy.deepcopy(base)
-    for k, v in over.items():
-        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) \
-            else copy.deepcopy(v)
-    return out
 
 
 def resolve_model(spec: ModelSpec) -> tuple[VQAConfig, str | None]:
