@@ -42,6 +42,11 @@ STRATEGIES = {"direct": "local-direct", "mix": "local-mix", "complementary":
 
 def build_data(out: Path, photos, seconds: float, clips_per_source: int,
                held_out=HELD_OUT) -> dict:
+    data = {"rating_train": out / "rating" / "train" / "samples.jsonl",
+            "labels": out / "rating" / "labels.csv", "incontext": out / "incontext" /
+            "samples.jsonl", "fg": out / "fg" / "benchmark.jsonl"}
+    if all(p.exists() for p in data.values()):  # built by an earlier run: reuse
+        return data
     corpus = out / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
     for i, name in enumerate(photos):
@@ -67,9 +72,7 @@ def build_data(out: Path, photos, seconds: float, clips_per_source: int,
          "0", "--min-score", "0", "--out", str(out / "incontext")])
     vqa(["synthesize", "--manifest", str(out / "manifest-test.parquet"), "--holdout-fraction",
          "1", "--min-score", "0", "--out", str(out / "fg"), "--benchmark", "--questions", "120"])
-    return {"rating_train": out / "rating" / "train" / "samples.jsonl",
-            "labels": out / "rating" / "labels.csv", "incontext": out / "incontext" /
-            "samples.jsonl", "fg": out / "fg" / "benchmark.jsonl"}
+    return data
 
 
 def evaluate(model_dir: Path, data: dict) -> dict:

@@ -2,12 +2,15 @@
 rater faces on that content, to read the learned models' numbers against.
 
     python benchmarks/signal_ceiling.py /tmp/learning/rating/specs.parquet
+    python benchmarks/signal_ceiling.py /tmp/learning/rating/specs.parquet --features tokens
 
 Per clip (`vqa.objective.signals`, which the `vqa label` baseline rater reads too): sharpness
 (re-blur share, Laplacian variance, gradient percentiles), noise (high-pass std in the
 flattest blocks), blockiness (8-px boundary vs interior differences), exposure (luma
 percentiles, clipping), colour (colourfulness, opponent means, chroma), temporal (freezes,
-frame-difference spread). Ridge and gradient boosting (scikit-learn, an MLflow dependency) are
+frame-difference spread). `--features tokens`: instead, the clip summary of the `tiny` preset's
+quality-feature tokens (`vqa.model.quality`, on the frames the model samples: fragments and
+motion frames) — what the model's read-out could reach. Ridge, a small MLP and gradient boosting (scikit-learn, an MLflow dependency) are
 fit on the train split and scored on the test split: pooled SRCC and SRCC within each source.
 """
 
@@ -32,22 +35,38 @@ def signals(path: str) -> dict:
     return clip_signals(np.stack(list(iter_frames(path))))
 
 
+def token_features(path: str) -> dict:
+    """The clip-summary half of the tiny preset's quality-feature tokens (same on every token)."""
+    from vqa.model.frames import sample_frames
+    from vqa.model.presets import tiny
+    from vqa.model.quality import CELL_DIM, quality_features
+
+    s = sample_frames(tiny(), path)
+    f = quality_features(s["keyframes"].frames, s["motion"].frames, 4)[0, 0, CELL_DIM:]
+    return {f"q{i}": float(v) for i, v in enumerate(f)}
+
+
 def main(argv=None) -> int:
     from sklearn.ensemble import HistGradientBoostingRegressor
     from sklearn.linear_model import RidgeCV
+    from sklearn.neural_network import MLPRegressor
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("specs", help="specs.parquet of `vqa synthesize --mode rating`")
+    ap.add_argument("--features", choices=("signals", "tokens"), default="signals")
     args = ap.parse_args(argv)
     spec = pd.read_parquet(args.specs)
     spec = spec[spec.status == "ok"].reset_index(drop=True)
-    x = pd.DataFrame([signals(v) for v in spec.video])
+    read = signals if args.features == "signals" else token_features
+    x = pd.DataFrame([read(v) for v in spec.video])
     tr, te = (spec.split == "train").values, (spec.split == "test").values
     print(f"train {tr.sum()} clips / {spec[tr].source_id.nunique()} sources, "
           f"test {te.sum()} clips / {spec[te].source_id.nunique()} sources")
     models = {"ridge": make_pipeline(StandardScaler(), RidgeCV()),
+              "MLP (64)": make_pipeline(StandardScaler(), MLPRegressor(
+                  hidden_layer_sizes=(64,), alpha=1e-2, max_iter=2000, random_state=0)),
               "gradient boosting": HistGradientBoostingRegressor(max_iter=300,
                                                                  learning_rate=0.05)}
     print("| read-out | train SRCC | held-out SRCC (pooled) | held-out SRCC within a source "

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from vqa.distort.degrade import (
-    DIMENSION_OF, GLOBAL_TYPES, SEVERITIES, DegradeParams, degrade_frame, degrade_stream)
+    DIMENSION_OF, GLOBAL_TYPES, SEVERITIES, DegradeParams, degrade_stream)
 from vqa.distort.rating import RatingParams, clip_samples, plan_source, split_of
 from vqa.distort.rating_label import FIVE, LabelParams, level_words, scores
 from vqa.errors import ConfigError

@@ -1,7 +1,6 @@
 """Time questions never lie: a negative ("No") or wrong option names only seconds outside the
 true distortion window, a positive one overlaps it — for every template, form and seed."""
 
-import json
 import re
 
 import numpy as np

@@ -35,7 +35,7 @@ def build(**kw):
 
 def test_default_trains_projectors_and_head_only():
     m = build()
-    assert count_trainable(m) == numel(m.vision_proj, m.motion_proj, m.score_head)
+    assert count_trainable(m) == numel(m.vision_proj, m.motion_proj, m.quality_proj, m.score_head)
     assert count_trainable(m.llm) == count_trainable(m.vision) == count_trainable(m.motion) == 0
 
 
@@ -43,14 +43,15 @@ def test_full_flags_train_whole_groups():
     m = build(vision_trainable=True, motion_trainable=True, llm_trainable=True,
               projector_trainable=False, head_trainable=False)
     assert count_trainable(m) == numel(m.vision, m.motion, m.llm)
-    assert count_trainable(m.vision_proj) == count_trainable(m.score_head) == 0
+    assert count_trainable(m.vision_proj) == count_trainable(m.quality_proj) == \
+        count_trainable(m.score_head) == 0
 
 
 @pytest.mark.parametrize("targets", [["language"], ["vision"], ["vision", "language"]])
 def test_lora_trains_only_adapters_of_its_groups(targets):
     base = build()
     cfg_mod = tiny().lora.modules
-    expected = numel(base.vision_proj, base.motion_proj, base.score_head)
+    expected = numel(base.vision_proj, base.motion_proj, base.quality_proj, base.score_head)
     if "language" in targets:
         expected += lora_numel(base.llm, cfg_mod["language"], 4)
     if "vision" in targets:

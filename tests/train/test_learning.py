@@ -1,6 +1,9 @@
 """A test of learning: `vqa train` (Ray Train, DeepSpeed, the tiny preset) must make the rated
 score rank held-out clips — photographs never seen in training — by a degradation's severity.
-Untrained, the ranking is whatever the random init gives; the assertion is on the metric moving, not on a loop."""
+Untrained, the ranking is whatever the random init gives; the assertion is on the metric moving,
+not on a loop. The degradation is sensor noise: a high-frequency one, which the tiny preset's
+random-init tower alone never learned (held-out SRCC below 0.4 after 500 steps, training clips
+too); its quality-feature tokens carry the noise floor of each cell."""
 
 import json
 from pathlib import Path
@@ -15,18 +18,17 @@ from vqa.video import write_video
 
 pytestmark = pytest.mark.e2e
 LEVELS = ["excellent", "good", "fair", "poor", "low"]
-# held-out photos as bright as the training ones: darkening is judged by absolute level, so a
-# held-out photo darker than every training clip (hubble_deep_field, mean 19/255) caps even a
-# perfect brightness reader near 0.5 pooled SRCC; coffee + coins (~98/255) cap it at ~0.98
 TRAIN = ("astronaut", "chelsea", "rocket", "camera", "immunohistochemistry")
 TEST = ("coffee", "coins")
+NOISE_SIGMA = (0.0, 5.0, 10.0, 16.0, 24.0)  # per severity, on 0–255
 
 
-def darkened(name: str, severity: int, seed: int) -> np.ndarray:
+def noisy(name: str, severity: int, seed: int) -> np.ndarray:
     from vqa.corpus import pan_zoom, photo
 
-    x = pan_zoom(photo(name), 96, 72, 12, np.random.default_rng(seed)).astype(np.float32)
-    return np.clip(x * (1 - 0.18 * severity), 0, 255).astype(np.uint8)
+    rng = np.random.default_rng(seed)
+    x = pan_zoom(photo(name), 96, 72, 12, rng).astype(np.float32)
+    return np.clip(x + rng.normal(0, NOISE_SIGMA[severity], x.shape), 0, 255).astype(np.uint8)
 
 
 def clips(root: Path, photos, per_photo: int, seed: int) -> list[dict]:
@@ -35,7 +37,7 @@ def clips(root: Path, photos, per_photo: int, seed: int) -> list[dict]:
         for k in range(per_photo):
             sev = k % 5
             path = root / f"{p}_{seed}_{k}.mp4"
-            write_video(darkened(p, sev, seed * 100 + k), 6.0, path)
+            write_video(noisy(p, sev, seed * 100 + k), 6.0, path, quality=0)
             rows.append({"video": str(path), "mos": 90.0 - 20 * sev, "task": "rating",
                          "conversations": [
                              {"from": "human",
@@ -61,10 +63,10 @@ def test_training_teaches_held_out_ranking(tmp_path, ray_local, mlflow_uri):
     cfg = {"name": "learning", "out": str(tmp_path / "out"), "model": {"preset": "tiny"},
            "datasets": {"r": {"path": str(samples)}},
            "stages": [{"name": "rating", "datasets": ["r"],
-                       "optim": {"lr": 3e-3, "max_steps": 40, "batch_size": 8,
+                       "optim": {"lr": 3e-3, "max_steps": 80, "batch_size": 8,
                                  "precision": "fp32", "warmup_ratio": 0.05}}],
            "deepspeed": {"zero_stage": 0}, "scaling": {"workers": 1},
-           "checkpoint": {"every_steps": None}, "log_every": 40}
+           "checkpoint": {"every_steps": None}, "log_every": 80}
     path = tmp_path / "learning.yaml"
     path.write_text(yaml.safe_dump(cfg))
     assert main(["model", "init", "--preset", "tiny", "--out", str(tmp_path / "init")]) == 0
@@ -72,8 +74,6 @@ def test_training_teaches_held_out_ranking(tmp_path, ray_local, mlflow_uri):
     assert main(["train", "--config", str(path)]) == 0
     after = held_out_srcc(tmp_path / "out" / "model", test)
     print(f"held-out SRCC before {before:.3f} after {after:.3f}")
-    # a random init may rank by accident (brightness drives its activations either way); what
-    # training must do is turn the ranking the right way (seen at lr 1e-3, 120 steps: -0.88 →
-    # 0.90, one thread -0.90 → 0.98; at lr 3e-3, 40 steps, a third of the time: -0.88 → 0.90;
-    # with hubble held out it was -0.63 → 0.43, and 0.15 on CI)
+    # a random init may rank by accident; what training must do is turn the ranking the right
+    # way and far (seen: 0.15 → 0.77, also with one thread)
     assert after >= 0.6 and after - before >= 0.5, f"before {before:.3f}, after {after:.3f}"

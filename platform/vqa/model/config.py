@@ -106,6 +106,21 @@ class HeadConfig:
 
 
 @dataclass
+class QualityConfig:
+    """Quality-feature tokens (`vqa.model.quality`): fixed low-level statistics of each keyframe
+    cell and of the clip, read by a learned projector and added to the vision tokens. For
+    towers that know nothing of noise, blur or blocking (random init, or trained on content
+    only)."""
+
+    enabled: bool = False
+    hidden: int | None = None  # projector hidden width; None → the LLM width
+    # the tower's tokens enter through a learned gate tanh(g), g = 0 at init (Flamingo's gated
+    # layers): a random-init tower starts silent and joins only as far as training finds it
+    # useful, instead of letting the model memorise scenes from its first step
+    vision_gate: bool = False
+
+
+@dataclass
 class LoRAConfig:
     targets: list[Literal["vision", "language"]] = field(default_factory=list)
     r: int = 16
@@ -128,6 +143,7 @@ class VQAConfig:
     prompt: PromptConfig = field(default_factory=PromptConfig)
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
     head: HeadConfig = field(default_factory=HeadConfig)
+    quality: QualityConfig = field(default_factory=QualityConfig)
     lora: LoRAConfig = field(default_factory=LoRAConfig)
     projector_hidden: int | None = None  # None → the LLM width (Table 5: 1152→3584→3584)
     vision_trainable: bool = False

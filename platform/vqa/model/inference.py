@@ -46,7 +46,8 @@ def _encode(model, video, timings):
     with _timed(timings, "decode"):
         s = sample_video(model, video)
     with _timed(timings, "vision"):
-        vision = model.encode_keyframes(s["keyframes"].frames)
+        vision = model.encode_keyframes(s["keyframes"].frames,
+                                        s["motion"].frames if "motion" in s else None)
     motion = None
     if model.motion is not None:
         with _timed(timings, "motion"):

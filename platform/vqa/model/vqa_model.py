@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -12,6 +14,7 @@ from vqa.model.config import VQAConfig
 from vqa.model.lora import FLAG, set_trainable, wrap_lora
 from vqa.model.motion import MotionExtractor, MotionProjector
 from vqa.model.prompting import MOTION, VISION, Layout, rating_turns
+from vqa.model.quality import QualityProjector, quality_features
 from vqa.model.scoring import level_token_ids
 
 
@@ -25,6 +28,8 @@ class VQAModel(nn.Module):
         self.vision_proj = Projector(vision.width, width, cfg.projector_hidden)
         self.motion_proj = MotionProjector(cfg.motion, motion.width, width, cfg.projector_hidden) \
             if motion is not None else None
+        self.quality_proj = QualityProjector(width, cfg.quality.hidden, cfg.quality.vision_gate) \
+            if cfg.quality.enabled else None
         self.score_head = ScoreHead(width, cfg.head.hidden, len(cfg.head.dimensions)) \
             if cfg.head.enabled else None
         self.level_ids = {d: level_token_ids(tokenizer, w, cfg.scoring.level_prefix,
@@ -38,7 +43,7 @@ class VQAModel(nn.Module):
     def groups(self) -> dict[str, list[nn.Module]]:
         keep = lambda *ms: [m for m in ms if m is not None]  # noqa: E731
         return {"vision": keep(self.vision), "motion": keep(self.motion),
-                "projector": keep(self.vision_proj, self.motion_proj),
+                "projector": keep(self.vision_proj, self.motion_proj, self.quality_proj),
                 "language": keep(self.llm), "head": keep(self.score_head)}
 
     def add_lora(self, group: str) -> None:
@@ -96,10 +101,19 @@ class VQAModel(nn.Module):
         s = torch.tensor(std, device=x.device).view(1, 3, 1, 1)
         return (x - m) / s
 
-    def encode_keyframes(self, frames) -> torch.Tensor:
-        """uint8 (K, H, W, 3) → LLM-width tokens (K, n, D)."""
+    def encode_keyframes(self, frames, motion_frames=None) -> torch.Tensor:
+        """uint8 (K, H, W, 3) → LLM-width tokens (K, n, D); with `quality` on, each token also
+        carries its cell's and the clip's quality features (motion frames add the clip's
+        exposure and frame-difference statistics)."""
         px = self._pixels(frames, self.cfg.vision.mean, self.cfg.vision.std)
-        return self.vision_proj(self.vision(px.to(self.dtype)))
+        tokens = self.vision_proj(self.vision(px.to(self.dtype)))
+        if self.quality_proj is None:
+            return tokens
+        feats = quality_features(torch.as_tensor(frames).to(self.device),
+                                 None if motion_frames is None else
+                                 torch.as_tensor(motion_frames).to(self.device),
+                                 math.isqrt(tokens.shape[1]))
+        return self.quality_proj(feats, tokens)
 
     def encode_motion(self, frames) -> torch.Tensor:
         """uint8 (T, H, W, 3) → LLM-width tokens (T, D) or (1, D)."""
