@@ -136,7 +136,7 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     out = Path(a.out).resolve()
     data = build_data(out, PHOTOS[:a.sources], a.seconds, a.clips_per_source)
-    vqa(["model", "init", "--preset", "tiny", "--out", str(out / "untrained")])
+    vqa(["model", "init", "--preset", "tiny", "--out", str(out / "untrained"), "--overwrite"])
     results = {"untrained": evaluate(out / "untrained", data)}
     for s in a.strategies.split(","):
         model, secs = train(s, data, out, a.steps, a.workers)

@@ -85,8 +85,15 @@ def main(argv=None) -> int:
     ap.add_argument("--max-batch-size", type=int, default=16)
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads in-process (1: what a Ray replica with < 2 CPUs gets)")
+    ap.add_argument("--deployment", action="append", default=[], metavar="NAME=JSON",
+                    help='options over serve_apps/config.yaml, e.g. Decoder=\'{"num_replicas": 2, '
+                         '"autoscaling_config": null, "max_ongoing_requests": 1}\'')
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    deployments = {}
+    for item in args.deployment:
+        name, _, options = item.partition("=")
+        deployments[name] = json.loads(options)
     import torch
 
     torch.set_num_threads(args.threads)
@@ -106,7 +113,8 @@ def main(argv=None) -> int:
     init_ray(num_cpus=os.cpu_count())
     cfg = serve_config(model=str(tmp / "model"), port=8765, apps=["rater"],
                        args={"media": {"roots": [str(clip.parent)]}, "auth_token_env": None,
-                             "batch": {"max_batch_size": args.max_batch_size}})
+                             "batch": {"max_batch_size": args.max_batch_size}},
+                       deployments=deployments)
     url = start(cfg)["rater"]
     try:
         for c in args.clients:
@@ -119,6 +127,7 @@ def main(argv=None) -> int:
     top = next((r for r in rows if r["mode"] == "serve, 16 client(s)"), None)
     summary = {"clip": f"{clip.name} ({args.seconds:g} s)", "cpus": os.cpu_count(),
                "load_average_1min": os.getloadavg()[0], "baseline": base["mode"],
+               "deployments": deployments,
                "rows": rows,
                "overhead_1_client": round(one["p50_ms"] / base["p50_ms"], 3) if one else None,
                "speedup_16_clients": round(top["req_s"] / base["req_s"], 3) if top else None}

@@ -9,9 +9,9 @@ Per clip (`vqa.objective.signals`, which the `vqa label` baseline rater reads to
 flattest blocks), blockiness (8-px boundary vs interior differences), exposure (luma
 percentiles, clipping), colour (colourfulness, opponent means, chroma), temporal (freezes,
 frame-difference spread). `--features tokens`: instead, the clip summary of the `tiny` preset's
-quality-feature tokens (`vqa.model.quality`, on the frames the model samples: fragments and
-motion frames) — what the model's read-out could reach. Ridge, a small MLP and gradient boosting (scikit-learn, an MLflow dependency) are
-fit on the train split and scored on the test split: pooled SRCC and SRCC within each source.
+quality features (`vqa.model.quality`, as `sample_frames` gives them to the model) — what the
+model's read-out could reach. Ridge, a small MLP and gradient boosting (scikit-learn, an MLflow
+dependency) are fit on the train split and scored on the test split: pooled SRCC and SRCC within each source.
 """
 
 from __future__ import annotations
@@ -36,13 +36,12 @@ def signals(path: str) -> dict:
 
 
 def token_features(path: str) -> dict:
-    """The clip-summary half of the tiny preset's quality-feature tokens (same on every token)."""
+    """The clip-summary half of the tiny preset's quality features (same on every token)."""
     from vqa.model.frames import sample_frames
     from vqa.model.presets import tiny
-    from vqa.model.quality import CELL_DIM, quality_features
+    from vqa.model.quality import CELL_DIM
 
-    s = sample_frames(tiny(), path)
-    f = quality_features(s["keyframes"].frames, s["motion"].frames, 4)[0, 0, CELL_DIM:]
+    f = sample_frames(tiny(), path)["quality"].frames[0, 0, CELL_DIM:]
     return {f"q{i}": float(v) for i, v in enumerate(f)}
 
 

@@ -28,7 +28,8 @@ from vqa.model.presets import preset_config
 def _same(a: dict, b: dict) -> None:
     assert set(a) == set(b)
     for k in a:
-        assert a[k].frames.dtype == b[k].frames.dtype == np.uint8
+        assert a[k].frames.dtype == b[k].frames.dtype == (np.float32 if k == "quality" else
+                                                          np.uint8)
         np.testing.assert_array_equal(a[k].frames, b[k].frames)
         assert a[k].indices.dtype == b[k].indices.dtype
         np.testing.assert_array_equal(a[k].indices, b[k].indices)
@@ -62,6 +63,26 @@ def test_ok_row_wins_over_a_stale_error_row(clip_factory, tmp_path):
     write_part(tmp_path, "k", [encode_row(path, sample_frames(cfg, path))])
     t = read_frames(tmp_path, "k")
     assert t.num_rows == 1 and t.column("status").to_pylist() == ["ok"]
+
+
+def test_parts_written_before_the_quality_column_still_read(clip_factory, tmp_path):
+    """Shards stored before `quality` existed (configs without it keep their key): the column
+    reads as null and the row decodes to keyframes + motion."""
+    import pyarrow.parquet as pq
+
+    from vqa.data.frame_store import frames_table, shard_dir
+
+    path = str(clip_factory("store.mp4", frames=40, fps=20.0))
+    cfg = preset_config("tiny")
+    cfg.quality.enabled = False
+    old = frames_table([encode_row(path, sample_frames(cfg, path))]).drop_columns(
+        ["quality", "quality_shape"])
+    shard_dir(tmp_path, "k").mkdir(parents=True)
+    pq.write_table(old, shard_dir(tmp_path, "k") / "part-old.parquet")
+    row = read_frames(tmp_path, "k").to_pylist()[0]
+    assert row["quality"] is None and row["status"] == "ok"
+    _same(decode_row(row), sample_frames(cfg, path))
+    assert stored_videos(tmp_path, "k") == {path}
 
 
 def test_spec_file_guards_the_key(tmp_path):

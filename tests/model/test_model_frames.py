@@ -34,15 +34,49 @@ def test_key_changes_with_motion_on_off():
     key = frames_key(cfg)
     cfg.motion.enabled = not cfg.motion.enabled
     assert frames_key(cfg) != key
-    assert set(frame_spec(cfg)) == {"frames", "motion"}
+    assert set(frame_spec(cfg)) == {"frames", "motion", "quality_grid"}  # tiny has quality on
+
+
+def test_key_changes_with_quality_on_off():
+    cfg = preset_config("tiny")
+    key = frames_key(cfg)
+    cfg.quality.enabled = False
+    assert frames_key(cfg) != key and set(frame_spec(cfg)) == {"frames", "motion"}
 
 
 def test_sample_frames_motion_iff_enabled(clip_factory):
     path = clip_factory("frames_cfg.mp4", frames=30)
     cfg = preset_config("tiny")
     s = sample_frames(cfg, path)
-    assert set(s) == {"keyframes", "motion"}
+    assert set(s) == {"keyframes", "motion", "quality"}
     assert s["keyframes"].frames.dtype == np.uint8
     assert s["keyframes"].frames.ndim == 4 and s["motion"].frames.ndim == 4
     cfg.motion.enabled = False
+    assert set(sample_frames(cfg, path)) == {"keyframes", "quality"}
+    cfg.quality.enabled = False
     assert set(sample_frames(cfg, path)) == {"keyframes"}
+
+
+def test_quality_features_read_the_native_keyframes(clip_factory):
+    """The features describe the decoded keyframes, not the fragment mosaic cut from them; the
+    mosaic the tower sees is unchanged, and frames already prepared pass through as they are."""
+    from vqa.model.frames import _specs, model_inputs
+    from vqa.model.quality import CELL_DIM, CLIP_DIM, quality_features
+    from vqa.video import sample_clip
+
+    path = clip_factory("frames_q.mp4", frames=30, width=160, height=128)
+    cfg = preset_config("tiny")
+    kf, mo = _specs(cfg)
+    native = sample_clip(str(path), keyframes=kf, motion=mo)
+    s = sample_frames(cfg, path)
+    q = s["quality"].frames
+    assert q.dtype == np.float32 and q.shape == (len(s["keyframes"].frames), 16,
+                                                 CELL_DIM + CLIP_DIM)
+    expected = quality_features(native["keyframes"].frames, native["motion"].frames, 4)
+    np.testing.assert_allclose(q, expected.numpy(), rtol=1e-5, atol=1e-5)
+    on_mosaic = quality_features(s["keyframes"].frames, s["motion"].frames, 4).numpy()
+    assert not np.allclose(q, on_mosaic, atol=1e-2)
+    assert s["keyframes"].frames.shape[1:3] == (64, 64)
+    again = model_inputs(cfg, s)
+    assert again["quality"] is s["quality"]
+    np.testing.assert_array_equal(again["keyframes"].frames, s["keyframes"].frames)

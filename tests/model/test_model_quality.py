@@ -102,3 +102,28 @@ def test_tiny_model_adds_them_to_the_vision_tokens(tmp_path):
         back.quality_proj.gate.zero_()
         proj = back.quality_proj.proj(quality_features(torch.as_tensor(kf), None, 4))
         assert torch.allclose(back.encode_keyframes(kf), proj, atol=1e-6)
+
+
+def test_quality_needs_a_token_grid():
+    from vqa.errors import ConfigError
+    from vqa.model.presets import tiny
+
+    cfg = tiny()
+    cfg.vision.tokens_per_frame = None
+    with pytest.raises(ConfigError, match="quality.enabled needs vision.tokens_per_frame"):
+        cfg.validate()
+
+
+def test_large_cells_are_read_from_their_native_centre():
+    """A cell wider than MAX_CELL is read from its centre at native resolution, so a 1080p
+    keyframe costs what a small one does and noise / blur stay visible."""
+    from vqa.model.quality import MAX_CELL
+
+    big = scene(4 * 2 * MAX_CELL, 4 * 2 * MAX_CELL, seed=3)       # 4×4 cells of 128²
+    o = MAX_CELL // 2
+    centres = big.reshape(4, 2 * MAX_CELL, 4, 2 * MAX_CELL, 3)[:, o:o + MAX_CELL, :,
+                                                               o:o + MAX_CELL]
+    small = centres.reshape(4 * MAX_CELL, 4 * MAX_CELL, 3)      # the centres, 64² cells
+    a = cell_features(torch.as_tensor(big[None]), 4)
+    b = cell_features(torch.as_tensor(np.ascontiguousarray(small)[None]), 4)
+    assert torch.allclose(a, b, atol=1e-5)

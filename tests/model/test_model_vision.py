@@ -33,6 +33,7 @@ def test_finevq_shaped_tiny_rates_a_clip(clip):
     cfg.vision.tokens_per_frame = None
     cfg.frames.fragments, cfg.frames.keyframe_size = None, 32  # whole frames at InternViT's 32²
     cfg.motion.readout = "pooled"
+    cfg.quality.enabled = False  # as in finevq-8b: its features need a pooled token grid
     cfg.frames.uniform = 8
     cfg.scoring.dimensions = ["blur"]
     cfg.scoring.dimension_levels = {"blur": ["undistorted", "slight", "mild", "strong", "severe"]}

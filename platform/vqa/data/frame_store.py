@@ -3,7 +3,8 @@ stored as parquet under `ROOT/<frames_key>/part-*.parquet` (one row per video), 
 workers read arrays and never open a video.
 
 A row: `video` (the path string exactly as the samples spell it), `keyframes` / `motion` (the
-uint8 arrays' bytes; motion null when the config has no motion), their shapes and frame indices,
+uint8 arrays' bytes; motion null when the config has no motion), `quality` (the float32
+quality features, null unless the config has them), their shapes and frame indices,
 the `VideoInfo` fields, and `status` ("ok" | "error") + `error`. `decode_row(row)` gives back
 exactly what `vqa.model.frames.sample_frames` returned. Ray-free: the job lives in
 `vqa.pipelines.frames`."""
@@ -25,8 +26,10 @@ from vqa.errors import ConfigError
 from vqa.video import Sampled, VideoInfo
 
 SPEC_FILE = "frames.yaml"
-PARTS = ["keyframes", "motion"]
-_IDX = {"keyframes": "keyframe_indices", "motion": "motion_indices"}
+PARTS = ["keyframes", "motion", "quality"]
+_IDX = {"keyframes": "keyframe_indices", "motion": "motion_indices",
+        "quality": "keyframe_indices"}  # one feature row per keyframe
+_DTYPE = {"keyframes": np.uint8, "motion": np.uint8, "quality": np.float32}
 INFO_FIELDS = ["fps", "frames", "width", "height", "duration", "codec"]
 
 FRAME_SCHEMA = pa.schema([
@@ -35,6 +38,7 @@ FRAME_SCHEMA = pa.schema([
     ("keyframe_indices", pa.list_(pa.int64())),
     ("motion", pa.large_binary()), ("motion_shape", pa.list_(pa.int32())),
     ("motion_indices", pa.list_(pa.int64())),
+    ("quality", pa.large_binary()), ("quality_shape", pa.list_(pa.int32())),
     ("fps", pa.float64()), ("frames", pa.int64()), ("width", pa.int32()), ("height", pa.int32()),
     ("duration", pa.float64()), ("codec", pa.string()),
     ("status", pa.string()), ("error", pa.string()),
@@ -49,9 +53,10 @@ def encode_row(video: str, sampled: dict[str, Sampled]) -> dict:
     for part in PARTS:
         s = sampled.get(part)
         if s is None:
-            row.update({part: None, f"{part}_shape": None, _IDX[part]: None})
+            row.update({part: None, f"{part}_shape": None})
+            row.setdefault(_IDX[part], None)
             continue
-        frames = np.ascontiguousarray(s.frames, dtype=np.uint8)
+        frames = np.ascontiguousarray(s.frames, dtype=_DTYPE[part])
         row.update({part: frames.tobytes(), f"{part}_shape": list(frames.shape),
                     _IDX[part]: np.asarray(s.indices, dtype=np.int64).tolist()})
         info = info or s.info
@@ -79,7 +84,7 @@ def decode_row(row: dict) -> dict[str, Sampled]:
         if data is None:
             continue
         shape = tuple(int(n) for n in row[f"{part}_shape"])
-        frames = np.frombuffer(data, dtype=np.uint8).reshape(shape).copy()  # writable, like decode
+        frames = np.frombuffer(data, dtype=_DTYPE[part]).reshape(shape).copy()  # writable
         out[part] = Sampled(frames, np.asarray(row[_IDX[part]], dtype=np.int64), info)
     return out
 
@@ -136,8 +141,9 @@ def read_frames(root: str | os.PathLike, key: str, columns: list[str] | None = N
     if not files:
         table = FRAME_SCHEMA.empty_table()
         return table.select(columns) if columns else table
-    cols = None if columns is None else list(dict.fromkeys(["video", "status", *columns]))
-    table = pa.concat_tables([pq.read_table(f, columns=cols) for f in files])
+    cols = FRAME_SCHEMA.names if columns is None else \
+        list(dict.fromkeys(["video", "status", *columns]))
+    table = pa.concat_tables([_read_part(f, cols) for f in files])
     status = table.column("status").to_pylist()
     best: dict[str, int] = {}
     for i, v in enumerate(table.column("video").to_pylist()):
@@ -149,6 +155,14 @@ def read_frames(root: str | os.PathLike, key: str, columns: list[str] | None = N
     if len(keep) != table.num_rows:
         table = table.take(pa.array(keep, pa.int64()))
     return table.select(columns) if columns else table
+
+
+def _read_part(path: Path, cols: list[str]) -> pa.Table:
+    """`cols` of one stored part; a column it predates (`quality`, added later) reads as null."""
+    have = set(pq.read_schema(path).names)
+    table = pq.read_table(path, columns=[c for c in cols if c in have])
+    return pa.table({c: table.column(c) if c in have else
+                     pa.nulls(table.num_rows, FRAME_SCHEMA.field(c).type) for c in cols})
 
 
 def stored_videos(root: str | os.PathLike, key: str) -> set[str]:

@@ -168,6 +168,9 @@ class VQAConfig:
         if n is not None and math.isqrt(n) ** 2 != n:
             raise ConfigError(f"vision.tokens_per_frame: {n} is not a square (the patch grid is "
                               f"pooled to a square)")
+        if self.quality.enabled and n is None:
+            raise ConfigError("quality.enabled needs vision.tokens_per_frame: the features "
+                              "describe one cell per token")
         if len(self.motion.slowfast.depths) != 4:
             raise ConfigError("motion.slowfast.depths: SlowFast has 4 stages")
         for t in self.lora.targets:

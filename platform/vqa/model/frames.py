@@ -1,13 +1,15 @@
-"""What a model config asks of a video: its keyframes and motion frames, and a key for them.
+"""What a model config asks of a video: its keyframes and motion frames (and, with `quality` on,
+their quality features), and a key for them.
 
-The sampled frames depend on the config alone (`cfg.frames` and whether motion is on), never on
-weights: `sample_frames` decodes them, `frames_key` names them, so stored frame shards are shared
-by every model config that samples the same way."""
+The sampled frames depend on the config alone (`cfg.frames`, whether motion and quality are on),
+never on weights: `sample_frames` decodes them, `frames_key` names them, so stored frame shards
+are shared by every model config that samples the same way."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from typing import Any
 
@@ -20,8 +22,12 @@ from vqa.video import KeyframeSpec, MotionSpec, Sampled, sample_clip
 
 
 def frame_spec(cfg: VQAConfig) -> dict:
-    """Exactly what determines the sampled frames: the whole `frames` config + motion on/off."""
-    return {"frames": to_dict(cfg.frames), "motion": bool(cfg.motion.enabled)}
+    """Exactly what determines the sampled frames: the whole `frames` config + motion on/off
+    (+ the quality features' cell grid when they are on)."""
+    spec = {"frames": to_dict(cfg.frames), "motion": bool(cfg.motion.enabled)}
+    if cfg.quality.enabled:
+        spec["quality_grid"] = math.isqrt(cfg.vision.tokens_per_frame)
+    return spec
 
 
 def frames_key(cfg: VQAConfig) -> str:
@@ -40,9 +46,10 @@ def _specs(cfg: VQAConfig) -> tuple[KeyframeSpec, MotionSpec | None]:
 
 
 def sample_frames(cfg: VQAConfig, path: str | os.PathLike) -> dict[str, Sampled]:
-    """→ {"keyframes": Sampled[, "motion": Sampled]}: one decode pass; motion iff enabled."""
+    """→ {"keyframes": Sampled[, "motion": Sampled][, "quality": Sampled]}: one decode pass;
+    motion and quality iff enabled."""
     kf, mo = _specs(cfg)
-    return with_fragments(cfg.frames, sample_clip(os.fspath(path), keyframes=kf, motion=mo))
+    return model_inputs(cfg, sample_clip(os.fspath(path), keyframes=kf, motion=mo))
 
 
 def sample_images(cfg: VQAConfig, images: list[np.ndarray], fps: float = 1.0
@@ -72,7 +79,29 @@ def sample_images(cfg: VQAConfig, images: list[np.ndarray], fps: float = 1.0
     out = {"keyframes": take(kf.indices(info), kf.size)}
     if mo is not None:
         out["motion"] = take(mo.indices(info), mo.size)
-    return with_fragments(cfg.frames, out)
+    return model_inputs(cfg, out)
+
+
+def model_inputs(cfg: VQAConfig, s: dict[str, Sampled]) -> dict[str, Sampled]:
+    """Decoded keyframes (+ motion) → what the model reads: the quality features first, on the
+    keyframes as decoded (native size when the config cuts fragments: a mosaic keeps a small
+    share of the pixels, and the features read from it rank held-out clips worse, 0.56–0.59
+    SRCC against 0.63–0.66, docs/BENCHMARKS.md), then the fragment mosaics. Idempotent: frames
+    already prepared pass unchanged."""
+    return with_fragments(cfg.frames, with_quality(cfg, s))
+
+
+def with_quality(cfg: VQAConfig, s: dict[str, Sampled]) -> dict[str, Sampled]:
+    """+ "quality": float32 (K, cells, features) per keyframe (`vqa.model.quality`), when the
+    config has them and the frames do not carry them yet."""
+    if not cfg.quality.enabled or "quality" in s:
+        return s
+    from vqa.model.quality import quality_features
+
+    k, m = s["keyframes"], s.get("motion")
+    feats = quality_features(k.frames, None if m is None else m.frames,
+                             math.isqrt(cfg.vision.tokens_per_frame))
+    return {**s, "quality": Sampled(feats.numpy().astype(np.float32), k.indices, k.info)}
 
 
 def with_fragments(f, s: dict[str, Sampled]) -> dict[str, Sampled]:

@@ -9,10 +9,9 @@ from contextlib import contextmanager
 import torch
 import torch.nn.functional as F
 
-from vqa.model.frames import sample_frames
+from vqa.model.frames import model_inputs, sample_frames
 from vqa.model.prompting import build_layout, rating_turns
 from vqa.model.scoring import score_levels
-from vqa.model.frames import with_fragments
 from vqa.video import Sampled
 
 
@@ -28,11 +27,11 @@ def _timed(timings: dict | None, key: str):
 
 
 def sample_video(model, video) -> dict[str, Sampled]:
-    """A path → keyframes + motion frames as the config asks; a dict of `Sampled` passes through
-    (cut into fragment mosaics first if it holds native-size keyframes and the config asks for
-    fragments: training on pre-decoded frames and rating a file see the same input)."""
+    """A path → keyframes + motion frames (+ quality features) as the config asks; a dict of
+    `Sampled` passes through (completed first if it holds native-size keyframes or lacks the
+    quality features: training on pre-decoded frames and rating a file see the same input)."""
     if isinstance(video, dict):
-        return with_fragments(model.cfg.frames, video)
+        return model_inputs(model.cfg, video)
     return sample_frames(model.cfg, video)
 
 
@@ -47,7 +46,7 @@ def _encode(model, video, timings):
         s = sample_video(model, video)
     with _timed(timings, "vision"):
         vision = model.encode_keyframes(s["keyframes"].frames,
-                                        s["motion"].frames if "motion" in s else None)
+                                        s["quality"].frames if "quality" in s else None)
     motion = None
     if model.motion is not None:
         with _timed(timings, "motion"):

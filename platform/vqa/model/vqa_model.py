@@ -101,19 +101,18 @@ class VQAModel(nn.Module):
         s = torch.tensor(std, device=x.device).view(1, 3, 1, 1)
         return (x - m) / s
 
-    def encode_keyframes(self, frames, motion_frames=None) -> torch.Tensor:
+    def encode_keyframes(self, frames, quality=None) -> torch.Tensor:
         """uint8 (K, H, W, 3) → LLM-width tokens (K, n, D); with `quality` on, each token also
-        carries its cell's and the clip's quality features (motion frames add the clip's
-        exposure and frame-difference statistics)."""
+        carries its cell's and the clip's quality features: `quality` as `sample_frames` gives
+        them (from the native keyframes and the motion frames), else those of `frames` alone."""
         px = self._pixels(frames, self.cfg.vision.mean, self.cfg.vision.std)
         tokens = self.vision_proj(self.vision(px.to(self.dtype)))
         if self.quality_proj is None:
             return tokens
-        feats = quality_features(torch.as_tensor(frames).to(self.device),
-                                 None if motion_frames is None else
-                                 torch.as_tensor(motion_frames).to(self.device),
-                                 math.isqrt(tokens.shape[1]))
-        return self.quality_proj(feats, tokens)
+        if quality is None:
+            quality = quality_features(torch.as_tensor(frames), None,
+                                       math.isqrt(tokens.shape[1]))
+        return self.quality_proj(torch.as_tensor(quality).to(self.device), tokens)
 
     def encode_motion(self, frames) -> torch.Tensor:
         """uint8 (T, H, W, 3) → LLM-width tokens (T, D) or (1, D)."""

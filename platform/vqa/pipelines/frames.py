@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from vqa.data import fs
 from vqa.data.frame_store import (
+    PARTS,
     encode_row,
     error_row,
     frames_table,
@@ -101,7 +102,7 @@ def frames_batch(batch: pa.Table, mcfg, out: str, key: str, root: str | None) ->
     path = write_part(out, key, frames_table(rows))
     return pa.table({"video": [r["video"] for r in rows], "status": [r["status"] for r in rows],
                      "error": pa.array([r["error"] for r in rows], pa.string()),
-                     "bytes": [len(r["keyframes"] or b"") + len(r["motion"] or b"") for r in rows],
+                     "bytes": [sum(len(r[p] or b"") for p in PARTS) for r in rows],
                      "file_bytes": [path.stat().st_size] + [0] * (len(rows) - 1)})
 
 
