@@ -34,12 +34,16 @@ def test_key_changes_with_motion_on_off():
     key = frames_key(cfg)
     cfg.motion.enabled = not cfg.motion.enabled
     assert frames_key(cfg) != key
-    assert set(frame_spec(cfg)) == {"frames", "motion", "quality_grid"}  # tiny has quality on
+    assert set(frame_spec(cfg)) == {"frames", "motion", "quality"}  # tiny has quality on
 
 
-def test_key_changes_with_quality_on_off():
+def test_key_changes_with_quality_on_off_and_its_version(monkeypatch):
+    from vqa.model import quality
+
     cfg = preset_config("tiny")
     key = frames_key(cfg)
+    monkeypatch.setattr(quality, "VERSION", quality.VERSION + 1)
+    assert frames_key(cfg) != key                    # stored features of the old definition
     cfg.quality.enabled = False
     assert frames_key(cfg) != key and set(frame_spec(cfg)) == {"frames", "motion"}
 

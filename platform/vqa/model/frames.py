@@ -23,10 +23,12 @@ from vqa.video import KeyframeSpec, MotionSpec, Sampled, sample_clip
 
 def frame_spec(cfg: VQAConfig) -> dict:
     """Exactly what determines the sampled frames: the whole `frames` config + motion on/off
-    (+ the quality features' cell grid when they are on)."""
+    (+ the quality features' cell grid and version when they are on)."""
     spec = {"frames": to_dict(cfg.frames), "motion": bool(cfg.motion.enabled)}
-    if cfg.quality.enabled:
-        spec["quality_grid"] = math.isqrt(cfg.vision.tokens_per_frame)
+    if cfg.quality.enabled:  # stored features go stale when their definition changes
+        from vqa.model.quality import VERSION
+
+        spec["quality"] = {"grid": math.isqrt(cfg.vision.tokens_per_frame), "version": VERSION}
     return spec
 
 

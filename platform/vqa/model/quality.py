@@ -23,6 +23,7 @@ from torch import nn
 
 from vqa.model.components import Projector
 
+VERSION = 1  # of the statistics below: part of the frame-shard key, bump on any change
 LUMA = (0.299, 0.587, 0.114)
 BLOCK = 8
 MAX_CELL = 64  # pixels a side of a cell read (its centre): bounds the cost at any resolution
