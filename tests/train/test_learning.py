@@ -63,10 +63,10 @@ def test_training_teaches_held_out_ranking(tmp_path, ray_local, mlflow_uri):
     cfg = {"name": "learning", "out": str(tmp_path / "out"), "model": {"preset": "tiny"},
            "datasets": {"r": {"path": str(samples)}},
            "stages": [{"name": "rating", "datasets": ["r"],
-                       "optim": {"lr": 3e-3, "max_steps": 80, "batch_size": 8,
+                       "optim": {"lr": 3e-3, "max_steps": 120, "batch_size": 8,
                                  "precision": "fp32", "warmup_ratio": 0.05}}],
            "deepspeed": {"zero_stage": 0}, "scaling": {"workers": 1},
-           "checkpoint": {"every_steps": None}, "log_every": 80}
+           "checkpoint": {"every_steps": None}, "log_every": 120}
     path = tmp_path / "learning.yaml"
     path.write_text(yaml.safe_dump(cfg))
     assert main(["model", "init", "--preset", "tiny", "--out", str(tmp_path / "init")]) == 0
@@ -75,5 +75,5 @@ def test_training_teaches_held_out_ranking(tmp_path, ray_local, mlflow_uri):
     after = held_out_srcc(tmp_path / "out" / "model", test)
     print(f"held-out SRCC before {before:.3f} after {after:.3f}")
     # a random init may rank by accident; what training must do is turn the ranking the right
-    # way and far (seen: 0.15 → 0.77, also with one thread)
+    # way and far (seen: 0.04 → 0.87; at 80 steps 0.64, too close to the bar)
     assert after >= 0.6 and after - before >= 0.5, f"before {before:.3f}, after {after:.3f}"
