@@ -93,7 +93,10 @@ def main(argv=None) -> int:
     deployments = {}
     for item in args.deployment:
         name, _, options = item.partition("=")
-        deployments[name] = json.loads(options)
+        try:
+            deployments[name] = json.loads(options)
+        except json.JSONDecodeError as exc:
+            ap.error(f"--deployment {item!r}: want NAME=JSON ({exc})")
     import torch
 
     torch.set_num_threads(args.threads)
