@@ -11,7 +11,8 @@ percentiles, clipping), colour (colourfulness, opponent means, chroma), temporal
 frame-difference spread). `--features tokens`: instead, the clip summary of the `tiny` preset's
 quality features (`vqa.model.quality`, as `sample_frames` gives them to the model) — what the
 model's read-out could reach. Ridge, a small MLP and gradient boosting (scikit-learn, an MLflow
-dependency) are fit on the train split and scored on the test split: pooled SRCC and SRCC within each source.
+dependency) are fit on the train split and scored on the test split: pooled SRCC and SRCC
+within each source.
 """
 
 from __future__ import annotations

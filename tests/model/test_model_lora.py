@@ -73,7 +73,10 @@ def test_gradients_reach_exactly_the_trainable_parameters():
     frames = torch.randint(0, 255, (2, side, side, 3), dtype=torch.uint8)
     motion = torch.randint(0, 255, (8, 32, 32, 3), dtype=torch.uint8)
     m.train()
-    v, mo = m.encode_keyframes(frames), m.encode_motion(motion)
+    from vqa.model.quality import quality_features
+
+    q = quality_features(frames, motion, 4) if m.quality_proj is not None else None
+    v, mo = m.encode_keyframes(frames, q), m.encode_motion(motion)
     lay = build_layout(m.tokenizer, m.cfg.prompt,
                        [{"role": "user", "content": "Rate it."},
                         {"role": "assistant", "content": "The quality of this video is good."}],

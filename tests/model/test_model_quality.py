@@ -94,14 +94,18 @@ def test_tiny_model_adds_them_to_the_vision_tokens(tmp_path):
     for a, b in zip(model.quality_proj.parameters(), back.quality_proj.parameters()):
         assert torch.equal(a, b)
     kf = np.stack([scene(), scene()])
+    dark = (kf * 0.3).astype(np.uint8)
+    q, q_dark = quality_features(kf, None, 4), quality_features(dark, None, 4)
     with torch.no_grad():
-        t1 = back.encode_keyframes(kf)
-        t2 = back.encode_keyframes((kf * 0.3).astype(np.uint8))
+        t1 = back.encode_keyframes(kf, q)
+        t2 = back.encode_keyframes(dark, q_dark)
         assert t1.shape == (2, 16, back.llm.get_input_embeddings().embedding_dim)
         assert not torch.allclose(t1, t2)
         back.quality_proj.gate.zero_()
-        proj = back.quality_proj.proj(quality_features(torch.as_tensor(kf), None, 4))
-        assert torch.allclose(back.encode_keyframes(kf), proj, atol=1e-6)
+        proj = back.quality_proj.proj(q)
+        assert torch.allclose(back.encode_keyframes(kf, q), proj, atol=1e-6)
+        with pytest.raises(ValueError, match="reads quality features"):
+            back.encode_keyframes(kf)               # one way to make them: sample_frames
 
 
 def test_quality_needs_a_token_grid():

@@ -103,7 +103,7 @@ def with_quality(cfg: VQAConfig, s: dict[str, Sampled]) -> dict[str, Sampled]:
     k, m = s["keyframes"], s.get("motion")
     feats = quality_features(k.frames, None if m is None else m.frames,
                              math.isqrt(cfg.vision.tokens_per_frame))
-    return {**s, "quality": Sampled(feats.numpy().astype(np.float32), k.indices, k.info)}
+    return {**s, "quality": Sampled(feats.numpy(), k.indices, k.info)}  # float32
 
 
 def with_fragments(f, s: dict[str, Sampled]) -> dict[str, Sampled]:

@@ -22,10 +22,9 @@ import torch
 from torch import nn
 
 from vqa.model.components import Projector
+from vqa.objective.signals import BLOCK, LUMA  # Rec. 601 luma; the codec's 8-px grid
 
 VERSION = 1  # of the statistics below: part of the frame-shard key, bump on any change
-LUMA = (0.299, 0.587, 0.114)
-BLOCK = 8
 MAX_CELL = 64  # pixels a side of a cell read (its centre): bounds the cost at any resolution
 D2, ONE = np.array([1.0, -2.0, 1.0]), np.array([0.0, 1.0, 0.0])  # Laplacian taps
 CELL = ("y_mean", "y_std", "grad", "reblur", "noise_floor", "highpass", "laplace", "block",
@@ -95,17 +94,16 @@ def cell_features(frames: torch.Tensor, grid: int) -> torch.Tensor:
     if ch < 4 or cw < 4:
         raise ValueError(f"quality features: {h}×{w} keyframes cut into a {grid}×{grid} token "
                          f"grid leave {ch}×{cw}-pixel cells; need at least 4×4")
-    sh, sw = min(ch, MAX_CELL), min(cw, MAX_CELL)
+    sh, sw = min(ch, MAX_CELL), min(cw, MAX_CELL)  # the part of each cell read
     oy, ox = (ch - sh) // 2, (cw - sw) // 2
     cells = frames[:, :ch * grid, :cw * grid].reshape(k, grid, ch, grid, cw, 3)[
         :, :, oy:oy + sh, :, ox:ox + sw].permute(0, 1, 3, 5, 2, 4) \
         .reshape(k * grid * grid, 3, sh, sw).float()
-    ch, cw = sh, sw
     y = (cells * torch.tensor(LUMA, device=cells.device).view(1, 3, 1, 1)).sum(1, keepdim=True)
     g = _grad(y)
     hp = y - _gauss(y, 1.0)
-    sub = min(BLOCK, ch, cw)
-    hs, ws = ch // sub * sub, cw // sub * sub
+    sub = min(BLOCK, sh, sw)
+    hs, ws = sh // sub * sub, sw // sub * sub
     blocks = hp[..., :hs, :ws].reshape(-1, hs // sub, sub, ws // sub, sub)
     # the flattest tenth of the 8² blocks (not the flattest one: cells of native keyframes
     # hold tens of blocks, fragment cells four, and a minimum falls with the count)

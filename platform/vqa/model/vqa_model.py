@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -14,7 +12,7 @@ from vqa.model.config import VQAConfig
 from vqa.model.lora import FLAG, set_trainable, wrap_lora
 from vqa.model.motion import MotionExtractor, MotionProjector
 from vqa.model.prompting import MOTION, VISION, Layout, rating_turns
-from vqa.model.quality import QualityProjector, quality_features
+from vqa.model.quality import QualityProjector
 from vqa.model.scoring import level_token_ids
 
 
@@ -103,15 +101,15 @@ class VQAModel(nn.Module):
 
     def encode_keyframes(self, frames, quality=None) -> torch.Tensor:
         """uint8 (K, H, W, 3) → LLM-width tokens (K, n, D); with `quality` on, each token also
-        carries its cell's and the clip's quality features: `quality` as `sample_frames` gives
-        them (from the native keyframes and the motion frames), else those of `frames` alone."""
+        carries its cell's and the clip's quality features, as `sample_frames` gives them (from
+        the decoded keyframes, not the mosaic here: there is one way to compute them)."""
         px = self._pixels(frames, self.cfg.vision.mean, self.cfg.vision.std)
         tokens = self.vision_proj(self.vision(px.to(self.dtype)))
         if self.quality_proj is None:
             return tokens
         if quality is None:
-            quality = quality_features(torch.as_tensor(frames), None,
-                                       math.isqrt(tokens.shape[1]))
+            raise ValueError("this model reads quality features: pass the 'quality' part of "
+                             "vqa.model.frames.sample_frames / model_inputs")
         return self.quality_proj(torch.as_tensor(quality).to(self.device), tokens)
 
     def encode_motion(self, frames) -> torch.Tensor:
