@@ -63,7 +63,8 @@ class Decoder:
 @serve.deployment(ray_actor_options={"num_cpus": 0.5})
 class Rater:
     """The model, once per replica; `@serve.batch` gathers concurrent requests into one
-    `rate_batch` call (one language-model forward pass)."""
+    `rate_batch` call (one language-model forward pass). `rate_now` skips the batch wait for a
+    request that had no company when the ingress sent it (nothing could join its batch)."""
 
     def __init__(self, args: dict):
         import torch
@@ -75,6 +76,7 @@ class Rater:
         self.model = VQAModel.from_pretrained(model_folder(a.model), device=device)
         self.rate.set_max_batch_size(a.batch.max_batch_size)
         self.rate.set_batch_wait_timeout_s(a.batch.batch_wait_timeout_s)
+        self.forward = asyncio.Lock()  # one forward pass at a time: batched or not
 
     def describe(self) -> dict:
         from vqa.config import to_dict
@@ -84,16 +86,24 @@ class Rater:
 
     @serve.batch(max_batch_size=8, batch_wait_timeout_s=0.01)
     async def rate(self, items: list[dict]) -> list[dict]:
+        return await self._rate(items)
+
+    async def rate_now(self, item: dict) -> dict:
+        return (await self._rate([item]))[0]
+
+    async def _rate(self, items: list[dict]) -> list[dict]:
         ok = [i for i, it in enumerate(items) if "frames" in it]
-        t0, timings = time.perf_counter(), {}
-        outs = await asyncio.to_thread(self.model.rate_batch, [items[i]["frames"] for i in ok],
-                                       timings) if ok else []
-        model_s = time.perf_counter() - t0
+        async with self.forward:
+            t0, timings = time.perf_counter(), {}
+            outs = await asyncio.to_thread(self.model.rate_batch, [items[i]["frames"] for i in ok],
+                                           timings) if ok else []
+            model_s = time.perf_counter() - t0
         results: list[dict] = [{"error": it["error"]} if "error" in it else {} for it in items]
         for i, out in zip(ok, outs):
             t = {k: round(v, 4) for k, v in timings.items() if k != "decode"}
-            results[i] = {**describe(self.model.cfg, out), "timings": {"decode_s": round(items[i]["decode_s"], 4),
-                                             "model_s": round(model_s, 4), **t},
+            results[i] = {**describe(self.model.cfg, out),
+                          "timings": {"decode_s": round(items[i]["decode_s"], 4),
+                                      "model_s": round(model_s, 4), **t},
                           "batch_size": len(ok)}
         return results
 
@@ -105,6 +115,7 @@ class Rater:
 class RaterAPI:
     def __init__(self, decoder, rater, args: dict):
         self.decoder, self.rater = decoder, rater
+        self.in_flight = 0  # requests between `_rate`'s start and end on this replica
         self.args = app_args(args)
         self.token = load_token(self.args.auth_token_env, self.args.auth_token_file)
 
@@ -118,11 +129,14 @@ class RaterAPI:
     async def _rate(self, source: dict) -> dict:
         t0 = time.perf_counter()
         limit = self.args.limits.request_timeout_s
+        rate = self.rater.rate_now if self.in_flight == 0 else self.rater.rate
+        self.in_flight += 1
         try:
-            out = await asyncio.wait_for(
-                self.rater.rate.remote(self.decoder.decode.remote(source)), limit)
+            out = await asyncio.wait_for(rate.remote(self.decoder.decode.remote(source)), limit)
         except asyncio.TimeoutError:
             raise ClientError(504, f"rating took longer than the {limit:g} s limit") from None
+        finally:
+            self.in_flight -= 1
         if "error" in out:
             raise ClientError(*out["error"])
         out["timings"]["total_s"] = round(time.perf_counter() - t0, 4)

@@ -11,7 +11,7 @@ import pytest
 
 from vqa.serving.config import Limits, MediaConfig
 from vqa.serving.errors import ClientError
-from vqa.serving.media import check_limits, data_url_bytes, fetch_http, resolve_uri
+from vqa.serving.media import check_limits, data_url_bytes, fetch_http, load_clip, resolve_uri
 from vqa.serving.openai_chat import parse_chat
 from vqa.video import VideoInfo
 
@@ -64,6 +64,22 @@ def test_probe_limits_name_the_limit():
                         (VideoInfo(250, 100.0, 2.5, 640, 360, "h264"), "frame limit")):
         code, msg = status(check_limits, info, limits, "a.mp4")
         assert code == 422 and words in msg and msg.startswith("a.mp4")
+
+
+def test_load_clip_names_what_the_packet_check_found(broken_files, clip_factory):
+    """The packet check runs beside the decode, and its reason is the one the client reads."""
+    from vqa.model import sample_frames, tiny
+
+    cfg, limits = tiny(), Limits()
+    for kind, words in (("truncated", "truncated"), ("empty", "empty file"),
+                        ("zero_frames", "zero frames"), ("not_a_video", "container")):
+        code, msg = status(load_clip, cfg, broken_files[kind], limits, "x.mp4")
+        assert code == 422 and words in msg and msg.startswith("x.mp4"), (kind, msg)
+    clip = clip_factory("m.mkv", width=96, height=64, frames=30, fps=10.0)
+    got, want = load_clip(cfg, clip, limits), sample_frames(cfg, clip)
+    assert got.keys() == want.keys() and all((got[k].frames == want[k].frames).all() for k in got)
+    code, msg = status(load_clip, cfg, clip, Limits(max_frames=20), "m.mkv")
+    assert code == 422 and "30 frames" in msg
 
 
 def test_data_urls_and_chat_requests():

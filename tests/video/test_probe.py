@@ -13,6 +13,18 @@ def test_probe_fields(clip_factory):
     assert probe(path, verify="decode").frames == 50
 
 
+@pytest.mark.parametrize("name, codec", [("m.mkv", "libx264"), ("w.webm", "libvpx-vp9")])
+def test_containers_without_a_frame_count_probe_and_sample(clip_factory, name, codec):
+    """Matroska / WebM headers declare no frame count: the header probe counts packets instead
+    of calling the clip empty, and sampling (which probes headers only) decodes it."""
+    from vqa.model import sample_frames, tiny
+
+    path = clip_factory(name, width=96, height=64, frames=30, fps=10.0, codec=codec)
+    assert probe(path, verify="none").frames == probe(path).frames == 30
+    frames = sample_frames(tiny(), path)
+    assert frames["keyframes"].info.frames == 30 and len(frames["motion"].frames) > 0
+
+
 @pytest.mark.parametrize("kind, reason", [
     ("empty", "empty file"),
     ("truncated", "truncated"),

@@ -18,7 +18,7 @@ import numpy as np
 from vqa.config import from_dict, to_dict
 from vqa.errors import ConfigError
 from vqa.model.config import VQAConfig
-from vqa.video import KeyframeSpec, MotionSpec, Sampled, sample_clip
+from vqa.video import KeyframeSpec, MotionSpec, Sampled, VideoInfo, sample_clip
 
 
 def frame_spec(cfg: VQAConfig) -> dict:
@@ -47,11 +47,12 @@ def _specs(cfg: VQAConfig) -> tuple[KeyframeSpec, MotionSpec | None]:
     return kf, mo
 
 
-def sample_frames(cfg: VQAConfig, path: str | os.PathLike) -> dict[str, Sampled]:
+def sample_frames(cfg: VQAConfig, path: str | os.PathLike, info: VideoInfo | None = None
+                  ) -> dict[str, Sampled]:
     """→ {"keyframes": Sampled[, "motion": Sampled][, "quality": Sampled]}: one decode pass;
-    motion and quality iff enabled."""
+    motion and quality iff enabled. `info`: the clip's probe, when the caller has it already."""
     kf, mo = _specs(cfg)
-    return model_inputs(cfg, sample_clip(os.fspath(path), keyframes=kf, motion=mo))
+    return model_inputs(cfg, sample_clip(os.fspath(path), keyframes=kf, motion=mo, info=info))
 
 
 def sample_images(cfg: VQAConfig, images: list[np.ndarray], fps: float = 1.0
@@ -59,8 +60,6 @@ def sample_images(cfg: VQAConfig, images: list[np.ndarray], fps: float = 1.0
     """A sequence of still frames (the 1 fps `image_url` parts of GPT-4o-style clients) read as
     a video at `fps`: the same keyframe / motion selection and sizes as `sample_frames`."""
     import cv2
-
-    from vqa.video import VideoInfo
 
     if not images:
         raise ValueError("sample_images: no frames")

@@ -1,6 +1,6 @@
 """Videos from requests, safely: URIs resolved under the configured media roots (no `..`, no
 symlink out), http(s) only when allowed and only from listed hosts, byte caps on everything read,
-and probe-time limits (duration, resolution, frames) checked before a frame is decoded."""
+and header limits (duration, resolution, frames) checked before a frame is decoded."""
 
 from __future__ import annotations
 
@@ -10,11 +10,14 @@ import os
 import tempfile
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from vqa.errors import VideoError
 from vqa.serving.config import Limits, MediaConfig
 from vqa.serving.errors import ClientError
+
+_CHECKS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="vqa-packet-check")
 
 
 def resolve_uri(uri: str, media: MediaConfig) -> Path:
@@ -100,9 +103,11 @@ def check_limits(info, limits: Limits, name: str) -> None:
 
 
 def load_clip(cfg, path: str | os.PathLike, limits: Limits, name: str | None = None) -> dict:
-    """Probe (packet demux: catches truncation), check limits, then sample the frames `cfg`
-    asks for (`vqa.model.frames.sample_frames`, exactly what `vqa score` decodes). A file that
-    is not a video, or is corrupt, is the client's mistake: 422 with the decoder's reason."""
+    """Probe the headers and check the limits (they bound the decode: the frames it reads are
+    chosen from the header), then sample the frames `cfg` asks for (`sample_frames`, exactly
+    what `vqa score` decodes) while a second thread demuxes every packet (truncation, a frame
+    count the header hid): the check costs a request no latency where a core is free. A file
+    that is not a video, or is corrupt, is the client's mistake: 422 with the reason."""
     import av
 
     from vqa.model.frames import sample_frames
@@ -110,9 +115,16 @@ def load_clip(cfg, path: str | os.PathLike, limits: Limits, name: str | None = N
 
     name = name or Path(path).name
     try:
-        info = probe(path, verify="packets")
+        info = probe(path, verify="none")
         check_limits(info, limits, name)
-        return sample_frames(cfg, path)
+        packets = _CHECKS.submit(probe, path, verify="packets")
+        try:
+            frames = sample_frames(cfg, path, info=info)
+        except BaseException:
+            packets.result()  # its reason ("truncated: …") says more than the decoder's
+            raise
+        check_limits(packets.result(), limits, name)
+        return frames
     except VideoError as exc:
         raise ClientError(422, f"{name}: not a readable video ({exc.reason})") from exc
     except (av.error.FFmpegError, ValueError, IndexError) as exc:

@@ -83,7 +83,8 @@ def probe(path: str | os.PathLike, verify: str = "packets") -> VideoInfo:
 
     verify="packets" demuxes every packet (I/O only) and decodes the first frame: it catches
     empty, non-video, zero-frame and truncated files at a fraction of a decode's cost.
-    verify="decode" decodes every frame (catches corrupt payloads); "none" reads headers only.
+    verify="decode" decodes every frame (catches corrupt payloads); "none" reads headers only,
+    and counts packets when the header declares no frame count (Matroska / WebM never do).
     """
     if verify not in VERIFY_MODES:
         raise ValueError(f"verify must be one of {VERIFY_MODES}, got {verify!r}")
@@ -101,7 +102,7 @@ def probe(path: str | os.PathLike, verify: str = "packets") -> VideoInfo:
             raise VideoError(path, f"absurd frame size {width}x{height}")
         declared = int(stream.frames or 0)
         if verify == "none":
-            frames = declared
+            frames = declared or _count_packets(container, stream, path)
         else:
             frames = _count_packets(container, stream, path)
             if frames == 0:
