@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -38,22 +39,49 @@ def sample_video(model, video) -> dict[str, Sampled]:
 def encode_video(model, video, timings: dict | None = None, grad: bool = False) -> dict:
     """Sample (unless given frames) and encode keyframes and motion; no autograd unless `grad`."""
     with torch.set_grad_enabled(grad):
-        return _encode(model, video, timings)
+        return encode_batch(model, [video], timings)[0]
 
 
-def _encode(model, video, timings):
+def encode_batch(model, videos: list, timings: dict | None = None) -> list[dict]:
+    """`encode_video` for many clips: keyframes of one size pass the vision tower together (it
+    reads each frame alone) and motion clips of one shape pass SlowFast as one batch (it reads
+    each clip alone), so every clip gets its own tokens (up to float round-off) from fewer,
+    larger passes."""
     with _timed(timings, "decode"):
-        s = sample_video(model, video)
+        ss = [sample_video(model, v) for v in videos]
+    vision: list = [None] * len(ss)
     with _timed(timings, "vision"):
-        vision = model.encode_keyframes(s["keyframes"].frames,
-                                        s["quality"].frames if "quality" in s else None)
-    motion = None
+        for group in _same_shape(ss, "keyframes", frames_only=True):
+            quality = _joined(ss, group, "quality") if "quality" in ss[group[0]] else None
+            tokens = model.encode_keyframes(_joined(ss, group, "keyframes"), quality)
+            sizes = [len(ss[i]["keyframes"].frames) for i in group]
+            for i, t in zip(group, tokens.split(sizes)):
+                vision[i] = t
+    motion: list = [None] * len(ss)
     if model.motion is not None:
         with _timed(timings, "motion"):
-            motion = model.encode_motion(s["motion"].frames)
-    info = s["keyframes"].info
-    return {"vision": vision, "motion": motion, "duration": round(info.duration, 2),
-            "n_motion_frames": None if motion is None else len(s["motion"].frames)}
+            for group in _same_shape(ss, "motion"):
+                clips = [ss[i]["motion"].frames for i in group]
+                out = model.encode_motion(np.stack(clips) if len(clips) > 1 else clips[0][None])
+                for i, m in zip(group, out):
+                    motion[i] = m
+    return [{"vision": v, "motion": m, "duration": round(s["keyframes"].info.duration, 2),
+             "n_motion_frames": None if m is None else len(s["motion"].frames)}
+            for s, v, m in zip(ss, vision, motion)]
+
+
+def _same_shape(ss: list[dict], part: str, frames_only: bool = False) -> list[list[int]]:
+    """Indices of clips whose `part` has one shape (`frames_only`: one frame size, any count)."""
+    groups: dict = {}
+    for i, s in enumerate(ss):
+        shape = tuple(s[part].frames.shape)
+        groups.setdefault(shape[1:] if frames_only else shape, []).append(i)
+    return list(groups.values())
+
+
+def _joined(ss: list[dict], group: list[int], part: str):
+    arrays = [ss[i][part].frames for i in group]
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
 
 def layout_for(model, enc: dict, messages: list[dict], prefix: str | None):
@@ -76,7 +104,7 @@ def rate_batch(model, videos: list, timings: dict | None = None) -> list[dict]:
     attention never lets a real position see the padding after it, so each video's numbers are
     `rate`'s alone, whatever else is in the batch (up to float round-off)."""
     model.eval()
-    encs = [encode_video(model, v, timings) for v in videos]
+    encs = encode_batch(model, videos, timings)
     head = model.score_head
     seqs = []  # (video index, dimension, level words, embedded sequence, head position)
     for i, enc in enumerate(encs):

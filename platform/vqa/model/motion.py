@@ -24,11 +24,15 @@ class MotionExtractor(nn.Module):
         return sf.fast_dim if self.cfg.readout == "fast_frames" else sf.slow_dim + sf.fast_dim
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
-        """frames (T, 3, H, W) normalised → features (T, C) or (1, C)."""
-        slow, fast = self.slowfast(frames.transpose(0, 1).unsqueeze(0))
+        """frames (T, 3, H, W) normalised → features (T, C) or (1, C); a batch of clips of one
+        shape (B, T, 3, H, W) → (B, T, C) or (B, 1, C)."""
+        clips = frames if frames.dim() == 5 else frames.unsqueeze(0)
+        slow, fast = self.slowfast(clips.transpose(1, 2))
         if self.cfg.readout == "fast_frames":
-            return fast.mean(dim=(3, 4))[0].transpose(0, 1)
-        return torch.cat([slow.mean(dim=(2, 3, 4)), fast.mean(dim=(2, 3, 4))], dim=1)
+            out = fast.mean(dim=(3, 4)).transpose(1, 2)
+        else:
+            out = torch.cat([slow.mean(dim=(2, 3, 4)), fast.mean(dim=(2, 3, 4))], dim=1)[:, None]
+        return out if frames.dim() == 5 else out[0]
 
 
 class MotionProjector(nn.Module):
@@ -43,8 +47,9 @@ class MotionProjector(nn.Module):
 
     def forward(self, feats: torch.Tensor) -> torch.Tensor:
         if self.pos is not None:
-            if feats.shape[0] > self.pos.shape[0]:
-                raise ValueError(f"{feats.shape[0]} motion frames but motion.max_positions is "
+            n = feats.shape[-2]  # (T, C) or (B, T, C)
+            if n > self.pos.shape[0]:
+                raise ValueError(f"{n} motion frames but motion.max_positions is "
                                  f"{self.pos.shape[0]}")
-            feats = feats + self.pos[: feats.shape[0]].to(feats.dtype)
+            feats = feats + self.pos[:n].to(feats.dtype)
         return self.proj(feats)

@@ -113,8 +113,11 @@ class VQAModel(nn.Module):
         return self.quality_proj(torch.as_tensor(quality).to(self.device), tokens)
 
     def encode_motion(self, frames) -> torch.Tensor:
-        """uint8 (T, H, W, 3) → LLM-width tokens (T, D) or (1, D)."""
-        px = self._pixels(frames, self.cfg.motion.mean, self.cfg.motion.std)
+        """uint8 (T, H, W, 3) → LLM-width tokens (T, D) or (1, D); clips of one shape stacked
+        (B, T, H, W, 3) → (B, T, D) or (B, 1, D), one SlowFast pass."""
+        frames = torch.as_tensor(frames)
+        px = self._pixels(frames.reshape(-1, *frames.shape[-3:]), self.cfg.motion.mean,
+                          self.cfg.motion.std).reshape(*frames.shape[:-3], 3, *frames.shape[-3:-1])
         sf_dtype = next(self.motion.parameters()).dtype
         return self.motion_proj(self.motion(px.to(sf_dtype)).to(self.dtype))
 
