@@ -7,7 +7,8 @@ in-process on the same clip (`model.rate(path)`, one call after another).
 
 The in-process baseline runs before and after the served runs (the faster one is the
 reference: a busy machine only flatters Serve otherwise), with torch at 1 thread like a
-replica's. Targets (issue 12): Serve's p50 at 1 client ≤ 1.15× the in-process p50; at 16 clients the
+replica's. Each served row also says how many cores were busy and where the CPU went per
+request (per deployment, proxy, the rest of Ray). Targets (issue 12): Serve's p50 at 1 client ≤ 1.15× the in-process p50; at 16 clients the
 served throughput beats 16 sequential in-process calls (batching: one forward pass per batch).
 """
 
@@ -54,6 +55,32 @@ def in_process(model_dir: Path, clip: Path, n: int, label: str) -> dict:
     return row(f"in-process, sequential ({label})", lat, time.perf_counter() - t0)
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds so far per process role (a Serve replica's deployment, the proxy, the rest of
+    Ray, this client): where a served request's CPU goes."""
+    import psutil
+
+    out: dict[str, float] = {}
+    for p in psutil.process_iter(["cmdline"]):
+        try:
+            cmd = " ".join(p.info["cmdline"] or [])
+            t = p.cpu_times()
+        except (psutil.Error, OSError):
+            continue
+        if "ServeReplica:" in cmd:
+            role = cmd.split("ServeReplica:", 1)[1].split()[0].split(":")[-1]
+        elif "ProxyActor" in cmd or "ServeController" in cmd:
+            role = "ProxyActor" if "ProxyActor" in cmd else "ServeController"
+        elif p.pid == os.getpid():
+            role = "client (this process)"
+        elif "ray" in cmd:
+            role = "other Ray processes"
+        else:
+            continue
+        out[role] = out.get(role, 0.0) + t.user + t.system
+    return out
+
+
 def served(url: str, uri: str, clients: int, n: int) -> dict:
     import requests
 
@@ -70,11 +97,15 @@ def served(url: str, uri: str, clients: int, n: int) -> dict:
 
     for s in sessions:  # warm-up: connections open, replicas hot
         s.post(url + "/rate", json={"uri": uri}, timeout=300).raise_for_status()
-    t0 = time.perf_counter()
+    cpu0, t0 = cpu_seconds(), time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         lat = list(pool.map(one, range(n)))
-    return {**row(f"serve, {clients} client(s)", lat, time.perf_counter() - t0),
-            "mean_batch": round(statistics.mean(batches), 2)}
+    wall, cpu1 = time.perf_counter() - t0, cpu_seconds()
+    cpu_ms = {k: round((v - cpu0.get(k, 0.0)) / n * 1000, 1) for k, v in sorted(cpu1.items())}
+    return {**row(f"serve, {clients} client(s)", lat, wall),
+            "mean_batch": round(statistics.mean(batches), 2),
+            "cores_busy": round((sum(cpu1.values()) - sum(cpu0.values())) / wall, 2),
+            "cpu_ms_per_request": cpu_ms}
 
 
 def main(argv=None) -> int:
@@ -137,11 +168,15 @@ def main(argv=None) -> int:
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
-        print("| mode | requests | req/s | p50 ms | p95 ms | p99 ms | mean batch |\n"
-              "|---|---|---|---|---|---|---|")
+        print("| mode | requests | req/s | p50 ms | p95 ms | p99 ms | mean batch | cores busy |\n"
+              "|---|---|---|---|---|---|---|---|")
         for r in rows:
+            cores = round(r["cores_busy"], 2) if "cores_busy" in r else "-"
             print(f"| {r['mode']} | {r['requests']} | {r['req_s']} | {r['p50_ms']} | "
-                  f"{r['p95_ms']} | {r['p99_ms']} | {r.get('mean_batch', '-')} |")
+                  f"{r['p95_ms']} | {r['p99_ms']} | {r.get('mean_batch', '-')} | {cores} |")
+        for r in rows:
+            if "cpu_ms_per_request" in r:
+                print(f"CPU ms per request, {r['mode']}: {r['cpu_ms_per_request']}")
         print(f"\nServe p50 / in-process p50 at 1 client: {summary['overhead_1_client']}; "
               f"served req/s at 16 clients / in-process req/s: {summary['speedup_16_clients']}")
     return 0
