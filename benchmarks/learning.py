@@ -91,21 +91,23 @@ def evaluate(model_dir: Path, data: dict) -> dict:
     return {"rating": table, "mcq": mcq_accuracy(model, items), "test_clips": len(rated)}
 
 
-def train(strategy: str, data: dict, out: Path, steps: int, workers: int) -> tuple[Path, float]:
+def train(strategy: str, data: dict, out: Path, steps: int, workers: int, optim: dict,
+          tag: str = "") -> tuple[Path, float]:
     cfg = yaml.safe_load((ROOT / "configs" / f"{STRATEGIES[strategy]}.yaml").read_text())
     for ds in cfg["datasets"].values():
         ds["path"] = str(data["rating_train"] if "rating" in ds["path"] else data["incontext"])
     per_stage = max(1, steps // len(cfg["stages"]))
     for s in cfg["stages"]:
-        s["optim"].update(max_steps=per_stage)
-    cfg.update(out=str(out / "train" / strategy), frames={"root": str(out / "frames")},
-               scaling={"workers": workers, "cpus_per_worker": 1}, name=f"learning-{strategy}",
+        s["optim"].update(optim, max_steps=per_stage)
+    name = strategy + tag  # a new name: a new run (the same name resumes the last one)
+    cfg.update(out=str(out / "train" / name), frames={"root": str(out / "frames")},
+               scaling={"workers": workers, "cpus_per_worker": 1}, name=f"learning-{name}",
                checkpoint={"every_steps": None, "keep": 1}, log_every=25)
-    path = out / f"train-{strategy}.yaml"
+    path = out / f"train-{name}.yaml"
     path.write_text(yaml.safe_dump(cfg))
     t0 = time.perf_counter()
     vqa(["train", "--config", str(path)])
-    return out / "train" / strategy / "model", time.perf_counter() - t0
+    return out / "train" / name / "model", time.perf_counter() - t0
 
 
 def markdown(results: dict) -> str:
@@ -133,14 +135,22 @@ def main(argv=None) -> int:
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--clips-per-source", type=int, default=24)
     ap.add_argument("--sources", type=int, default=len(PHOTOS))
+    ap.add_argument("--optim", type=json.loads, default={}, metavar="JSON",
+                    help='merged into every stage\'s optim, e.g. \'{"weight_decay": 0.3}\'')
+    ap.add_argument("--tag", default="", help="suffix of the run names and train folders")
+    ap.add_argument("--held-out", default=",".join(HELD_OUT),
+                    help="photographs held out of training (a new --out for a new split)")
     a = ap.parse_args(argv)
     out = Path(a.out).resolve()
-    data = build_data(out, PHOTOS[:a.sources], a.seconds, a.clips_per_source)
+    held_out = tuple(a.held_out.split(","))
+    if unknown := set(held_out) - set(PHOTOS):
+        ap.error(f"--held-out: not among the photographs: {', '.join(sorted(unknown))}")
+    data = build_data(out, PHOTOS[:a.sources], a.seconds, a.clips_per_source, held_out)
     vqa(["model", "init", "--preset", "tiny", "--out", str(out / "untrained"), "--overwrite"])
     results = {"untrained": evaluate(out / "untrained", data)}
     for s in a.strategies.split(","):
-        model, secs = train(s, data, out, a.steps, a.workers)
-        results[s] = {**evaluate(model, data), "train_s": secs}
+        model, secs = train(s, data, out, a.steps, a.workers, a.optim, a.tag)
+        results[s + a.tag] = {**evaluate(model, data), "train_s": secs}
         (out / "results.json").write_text(json.dumps(results, indent=1, default=str))
     print(markdown(results))
     return 0
