@@ -106,9 +106,19 @@ def test_frozen_groups_stay_in_eval_mode_when_training():
 
 def test_param_groups_cover_exactly_the_trainable_parameters():
     m = build(vision_trainable=True, lora_targets=["language"])
-    groups = m.param_groups(1e-5, {"vision": 2e-6}, weight_decay=0.01)
+    groups = m.param_groups(1e-5, {"vision": 2e-6})
     assert [g["name"] for g in groups] == ["vision", "projector", "language", "head"]
     assert {g["name"]: g["lr"] for g in groups}["vision"] == 2e-6
     assert {g["name"]: g["lr"] for g in groups}["language"] == 1e-5
     assert sum(p.numel() for g in groups for p in g["params"]) == count_trainable(m)
     torch.optim.AdamW(groups)  # accepted as is
+    # with weight decay: biases and norm gains in twin groups without it, nothing twice
+    decayed = m.param_groups(1e-5, {"vision": 2e-6}, weight_decay=0.01)
+    by = {g["name"]: g for g in decayed}
+    assert by["vision/no_decay"]["lr"] == 2e-6 and by["vision/no_decay"]["weight_decay"] == 0
+    assert all(p.ndim > 1 for g in decayed if g["weight_decay"] for p in g["params"])
+    assert all(p.ndim <= 1 for g in decayed if not g["weight_decay"] for p in g["params"])
+    ids = [id(p) for g in decayed for p in g["params"]]
+    assert len(ids) == len(set(ids)) and sum(p.numel() for g in decayed
+                                             for p in g["params"]) == count_trainable(m)
+    torch.optim.AdamW(decayed)

@@ -59,13 +59,18 @@ class VQAModel(nn.Module):
     def param_groups(self, lr: float, group_lr: dict[str, float] | None = None,
                      weight_decay: float = 0.0) -> list[dict]:
         """Optimizer parameter groups, one per module group with trainable parameters; e.g.
-        OmniVQA's lr 1e-5 with the vision tower at 2e-6: `param_groups(1e-5, {"vision": 2e-6})`."""
+        OmniVQA's lr 1e-5 with the vision tower at 2e-6: `param_groups(1e-5, {"vision": 2e-6})`.
+        With weight decay, a group's 1-d parameters (biases, norm gains, gates) go to a twin
+        group "<name>/no_decay" without it, as transformers' Trainer does: decay pulls a norm's
+        gain or the tower's gate towards 0, not towards a simpler model."""
         out = []
         for name, modules in self.groups().items():
             params = [p for m in modules for p in m.parameters() if p.requires_grad]
-            if params:
-                out.append({"name": name, "params": params, "weight_decay": weight_decay,
-                            "lr": (group_lr or {}).get(name, lr)})
+            glr = (group_lr or {}).get(name, lr)
+            split = [(name, [p for p in params if p.ndim > 1 or not weight_decay], weight_decay),
+                     (f"{name}/no_decay", [p for p in params if p.ndim <= 1 and weight_decay], 0.0)]
+            out += [{"name": n, "params": ps, "weight_decay": wd, "lr": glr}
+                    for n, ps, wd in split if ps]
         return out
 
     def train(self, mode: bool = True) -> "VQAModel":
