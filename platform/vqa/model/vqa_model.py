@@ -66,9 +66,11 @@ class VQAModel(nn.Module):
         out = []
         for name, modules in self.groups().items():
             params = [p for m in modules for p in m.parameters() if p.requires_grad]
+            split = [(name, params, 0.0)]
+            if weight_decay:
+                split = [(name, [p for p in params if p.ndim > 1], weight_decay),
+                         (f"{name}/no_decay", [p for p in params if p.ndim <= 1], 0.0)]
             glr = (group_lr or {}).get(name, lr)
-            split = [(name, [p for p in params if p.ndim > 1 or not weight_decay], weight_decay),
-                     (f"{name}/no_decay", [p for p in params if p.ndim <= 1 and weight_decay], 0.0)]
             out += [{"name": n, "params": ps, "weight_decay": wd, "lr": glr}
                     for n, ps, wd in split if ps]
         return out
