@@ -183,6 +183,24 @@ def test_plans_balanced_and_split_by_source():
     assert any(split_of(k, 1, p) != v for k, v in splits.items())  # the seed reshuffles
 
 
+@pytest.mark.parametrize("kinds", [len(GLOBAL_TYPES), len(GLOBAL_TYPES) - 1, 7])
+@pytest.mark.parametrize("clips", [12, 24, 48])
+def test_a_source_never_gets_the_same_plan_twice(kinds, clips):
+    # colour sources take all 10 types, grey ones 9 (no desaturation): severities that stepped
+    # with the clip counter paired each of 10 types with one severity, so plans repeated
+    p = RatingParams(clips_per_source=clips, types=list(GLOBAL_TYPES[:kinds]))
+    for i in range(50):
+        plans = plan_source(f"src{i}", 0, p)
+        degs = [tuple(x["degradations"]) for x in plans if x["degradations"]]
+        assert len(set(degs)) == len(degs), f"src{i}: a plan repeats"
+        by_type: dict = {}
+        for d in degs:
+            if len(d) == 1:
+                by_type.setdefault(d[0][0], []).append(d[0][1])
+        for kind, sevs in by_type.items():  # a single type's rounds walk the severities
+            assert len(set(sevs)) == min(len(sevs), 5), (kind, sevs)
+
+
 def test_held_out_sources_are_the_test_split_and_the_rest_keep_their_shares():
     p = RatingParams(held_out=["src3", "src7"])
     splits = {f"src{i}": split_of(f"src{i}", 0, p) for i in range(1000)}

@@ -80,32 +80,40 @@ def split_of(source_id: str, seed: int, p: RatingParams) -> str:
 
 def plan_source(source_id: str, seed: int, p: RatingParams,
                 types: list[str] | None = None) -> list[dict]:
-    """Clip plans: {clip_id, degradations: [(type, severity)], cast}. Severities cycle 1..5 from
-    a per-source offset (balanced over sources and types); types (`p.types`, or the subset that
-    is visible on this source) cycle through a per-source permutation; a double pairs two types
-    of different dimensions."""
+    """Clip plans: {clip_id, degradations: [(type, severity)], cast}. Types (`p.types`, or the
+    subset that is visible on this source) cycle through a per-source permutation; a double pairs
+    two types of different dimensions. Severities start from a per-source offset spread over the
+    types and step on each time a type (or a double's pair) comes round again, so a source never
+    gets the same plan twice while a type has severities left (severities stepping with the clip
+    counter instead repeated every plan of 10-type colour sources after 10 clips)."""
     rng = np.random.default_rng(int(_unit("plan", seed, source_id) * 2**63))
     pool = list(p.types if types is None else types)
     if not pool:
         raise ValueError("no degradation type is visible on this source")
     types = [pool[i] for i in rng.permutation(len(pool))]
+    cycle = len(types)
     degraded = p.clips_per_source - p.references
     doubles = int(round(degraded * p.double_share))
     if len({DIMENSION_OF[t] for t in types}) < 2:
         doubles = 0
     offset = int(rng.integers(len(SEVERITIES)))
-    sev = lambda k: SEVERITIES[(offset + k) % len(SEVERITIES)]  # noqa: E731
+    rounds: dict = {}
+
+    def sev(slot, step: int = 0) -> int:  # the severity of a slot's next round (+ step)
+        k = rounds.get(slot, 0)
+        return SEVERITIES[(offset + slot[1] + k + step) % len(SEVERITIES)]
+
     plans = [{"degradations": []} for _ in range(p.references)]
-    k = 0
     for i in range(degraded - doubles):
-        plans.append({"degradations": [(types[i % len(types)], sev(k))]})
-        k += 1
+        slot = ("single", i % cycle)
+        plans.append({"degradations": [(types[i % cycle], sev(slot))]})
+        rounds[slot] = rounds.get(slot, 0) + 1
     for i in range(doubles):
-        a = types[(i * 2 + 1) % len(types)]
-        b = next(t for t in types[(i * 2 + 2) % len(types):] + types
-                 if DIMENSION_OF[t] != DIMENSION_OF[a])
-        plans.append({"degradations": [(a, sev(k)), (b, sev(k + 2))]})
-        k += 1
+        slot = ("double", (i * 2 + 1) % cycle)
+        a = types[slot[1]]
+        b = next(t for t in types[(i * 2 + 2) % cycle:] + types if DIMENSION_OF[t] != DIMENSION_OF[a])
+        plans.append({"degradations": [(a, sev(slot)), (b, sev(slot, 2))]})
+        rounds[slot] = rounds.get(slot, 0) + 1
     casts = list(CASTS)
     for n, plan in enumerate(plans):
         name = "+".join(f"{t}-{s}" for t, s in plan["degradations"]) or "ref"
