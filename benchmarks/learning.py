@@ -41,7 +41,7 @@ STRATEGIES = {"direct": "local-direct", "mix": "local-mix", "complementary":
 
 
 def build_data(out: Path, photos, seconds: float, clips_per_source: int,
-               held_out=HELD_OUT) -> dict:
+               held_out=HELD_OUT, incontext_seeds: int = 1) -> dict:
     data = {"rating_train": out / "rating" / "train" / "samples.jsonl",
             "labels": out / "rating" / "labels.csv", "incontext": out / "incontext" /
             "samples.jsonl", "fg": out / "fg" / "benchmark.jsonl"}
@@ -68,8 +68,14 @@ def build_data(out: Path, photos, seconds: float, clips_per_source: int,
     test = pc.is_in(table.column("video_id"), pa.array(list(held_out)))
     pq.write_table(table.filter(pc.invert(test)), out / "manifest-train.parquet")
     pq.write_table(table.filter(test), out / "manifest-test.parquet")
-    vqa(["synthesize", "--manifest", str(out / "manifest-train.parquet"), "--holdout-fraction",
-         "0", "--min-score", "0", "--out", str(out / "incontext")])
+    # each seed draws new regions, times and levels for every source's clips
+    lines = []
+    for seed in range(incontext_seeds):
+        part = out / "incontext" / f"seed{seed}"
+        vqa(["synthesize", "--manifest", str(out / "manifest-train.parquet"), "--holdout-fraction",
+             "0", "--min-score", "0", "--seed", str(seed), "--out", str(part)])
+        lines += (part / "samples.jsonl").read_text().splitlines()
+    data["incontext"].write_text("\n".join(lines) + "\n")
     vqa(["synthesize", "--manifest", str(out / "manifest-test.parquet"), "--holdout-fraction",
          "1", "--min-score", "0", "--out", str(out / "fg"), "--benchmark", "--questions", "120"])
     return data
@@ -92,8 +98,10 @@ def evaluate(model_dir: Path, data: dict) -> dict:
 
 
 def train(strategy: str, data: dict, out: Path, steps: int, workers: int, optim: dict,
-          tag: str = "") -> tuple[Path, float]:
+          tag: str = "", model_set: dict | None = None) -> tuple[Path, float]:
     cfg = yaml.safe_load((ROOT / "configs" / f"{STRATEGIES[strategy]}.yaml").read_text())
+    if model_set:
+        cfg["model"].setdefault("overrides", {}).update(model_set)
     for ds in cfg["datasets"].values():
         ds["path"] = str(data["rating_train"] if "rating" in ds["path"] else data["incontext"])
     per_stage = max(1, steps // len(cfg["stages"]))
@@ -122,7 +130,9 @@ def markdown(results: dict) -> str:
                 for d in ("color", "noise", "artifact", "blur", "temporal", "overall")]
         lines.append(f"| {name} | {r.get('train_s', 0):.0f} | {o['srcc']:.3f} | {o['plcc']:.3f} | "
                      + " | ".join(f"{v:.3f}" for v in dims)
-                     + f" | {r['mcq']['accuracy']:.3f} ({r['mcq']['chance']:.3f}) |")
+                     + f" | {r['mcq']['accuracy']:.3f} ({r['mcq']['chance']:.3f}; " + ", ".join(
+                         f"{c} {r['mcq'][f'accuracy_{c}']:.2f}" for c in ("S", "T", "ST")
+                         if f"accuracy_{c}" in r["mcq"]) + ") |")
     return "\n".join(lines)
 
 
@@ -135,8 +145,13 @@ def main(argv=None) -> int:
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--clips-per-source", type=int, default=24)
     ap.add_argument("--sources", type=int, default=len(PHOTOS))
+    ap.add_argument("--skip-untrained", action="store_true", help="no untrained row")
+    ap.add_argument("--incontext-seeds", type=int, default=1,
+                    help="in-context clips per source and variant (one per seed)")
     ap.add_argument("--optim", type=json.loads, default={}, metavar="JSON",
                     help='merged into every stage\'s optim, e.g. \'{"weight_decay": 0.3}\'')
+    ap.add_argument("--model-set", type=json.loads, default={}, metavar="JSON",
+                    help='model overrides (nested), e.g. \'{"grounding": {"enabled": false}}\'')
     ap.add_argument("--tag", default="", help="suffix of the run names and train folders")
     ap.add_argument("--held-out", default=",".join(HELD_OUT),
                     help="photographs held out of training (a new --out for a new split)")
@@ -145,13 +160,16 @@ def main(argv=None) -> int:
     held_out = tuple(a.held_out.split(","))
     if unknown := set(held_out) - set(PHOTOS):
         ap.error(f"--held-out: not among the photographs: {', '.join(sorted(unknown))}")
-    data = build_data(out, PHOTOS[:a.sources], a.seconds, a.clips_per_source, held_out)
-    vqa(["model", "init", "--preset", "tiny", "--out", str(out / "untrained"), "--overwrite"])
-    results = {"untrained": evaluate(out / "untrained", data)}
+    data = build_data(out, PHOTOS[:a.sources], a.seconds, a.clips_per_source, held_out,
+                      a.incontext_seeds)
+    results = {}
+    if not a.skip_untrained:
+        vqa(["model", "init", "--preset", "tiny", "--out", str(out / "untrained"), "--overwrite"])
+        results["untrained"] = evaluate(out / "untrained", data)
     for s in a.strategies.split(","):
-        model, secs = train(s, data, out, a.steps, a.workers, a.optim, a.tag)
+        model, secs = train(s, data, out, a.steps, a.workers, a.optim, a.tag, a.model_set)
         results[s + a.tag] = {**evaluate(model, data), "train_s": secs}
-        (out / "results.json").write_text(json.dumps(results, indent=1, default=str))
+        (out / f"results{a.tag}.json").write_text(json.dumps(results, indent=1, default=str))
     print(markdown(results))
     return 0
 

@@ -35,7 +35,8 @@ def build(**kw):
 
 def test_default_trains_projectors_and_head_only():
     m = build()
-    assert count_trainable(m) == numel(m.vision_proj, m.motion_proj, m.quality_proj, m.score_head)
+    assert count_trainable(m) == numel(m.vision_proj, m.motion_proj, m.quality_proj, m.places,
+                                   m.score_head)
     assert count_trainable(m.llm) == count_trainable(m.vision) == count_trainable(m.motion) == 0
 
 
@@ -44,6 +45,7 @@ def test_full_flags_train_whole_groups():
               projector_trainable=False, head_trainable=False)
     assert count_trainable(m) == numel(m.vision, m.motion, m.llm)
     assert count_trainable(m.vision_proj) == count_trainable(m.quality_proj) == \
+        count_trainable(m.places) == \
         count_trainable(m.score_head) == 0
 
 
@@ -51,7 +53,8 @@ def test_full_flags_train_whole_groups():
 def test_lora_trains_only_adapters_of_its_groups(targets):
     base = build()
     cfg_mod = tiny().lora.modules
-    expected = numel(base.vision_proj, base.motion_proj, base.quality_proj, base.score_head)
+    expected = numel(base.vision_proj, base.motion_proj, base.quality_proj, base.places,
+                     base.score_head)
     if "language" in targets:
         expected += lora_numel(base.llm, cfg_mod["language"], 4)
     if "vision" in targets:
@@ -76,7 +79,7 @@ def test_gradients_reach_exactly_the_trainable_parameters():
     from vqa.model.quality import quality_features
 
     q = quality_features(frames, motion, 4) if m.quality_proj is not None else None
-    v, mo = m.encode_keyframes(frames, q), m.encode_motion(motion)
+    v, mo = m.encode_keyframes(frames, q, [0, 1]), m.encode_motion(motion)
     lay = build_layout(m.tokenizer, m.cfg.prompt,
                        [{"role": "user", "content": "Rate it."},
                         {"role": "assistant", "content": "The quality of this video is good."}],

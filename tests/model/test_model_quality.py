@@ -97,15 +97,16 @@ def test_tiny_model_adds_them_to_the_vision_tokens(tmp_path):
     dark = (kf * 0.3).astype(np.uint8)
     q, q_dark = quality_features(kf, None, 4), quality_features(dark, None, 4)
     with torch.no_grad():
-        t1 = back.encode_keyframes(kf, q)
-        t2 = back.encode_keyframes(dark, q_dark)
+        t1 = back.encode_keyframes(kf, q, [0, 1])
+        t2 = back.encode_keyframes(dark, q_dark, [0, 1])
         assert t1.shape == (2, 16, back.llm.get_input_embeddings().embedding_dim)
         assert not torch.allclose(t1, t2)
         back.quality_proj.gate.zero_()
         proj = back.quality_proj.proj(q)
-        assert torch.allclose(back.encode_keyframes(kf, q), proj, atol=1e-6)
+        assert torch.allclose(back.encode_keyframes(kf, q, [0, 1]), back.places(proj, [0, 1]),
+                              atol=1e-6)
         with pytest.raises(ValueError, match="reads quality features"):
-            back.encode_keyframes(kf)               # one way to make them: sample_frames
+            back.encode_keyframes(kf, seconds=[0, 1])  # one way to make them: sample_frames
 
 
 def test_quality_needs_a_token_grid():

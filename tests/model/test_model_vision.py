@@ -34,6 +34,7 @@ def test_finevq_shaped_tiny_rates_a_clip(clip):
     cfg.frames.fragments, cfg.frames.keyframe_size = None, 32  # whole frames at InternViT's 32²
     cfg.motion.readout = "pooled"
     cfg.quality.enabled = False  # as in finevq-8b: its features need a pooled token grid
+    cfg.grounding.enabled = False  # and so does grounding (one embedding per grid cell)
     cfg.frames.uniform = 8
     cfg.scoring.dimensions = ["blur"]
     cfg.scoring.dimension_levels = {"blur": ["undistorted", "slight", "mild", "strong", "severe"]}

@@ -116,3 +116,18 @@ class ScoreHead(nn.Module):
 
     def forward(self, x):
         return self.net(x)
+
+
+class TokenPlaces(nn.Module):
+    """`grounding`: a learned embedding per token cell (raster order) and per second of the
+    clip, added to each keyframe's tokens, so a question about a place or a time can find it."""
+
+    def __init__(self, cells: int, max_seconds: int, width: int):
+        super().__init__()
+        self.cell = nn.Parameter(torch.randn(cells, width) * 0.02)
+        self.second = nn.Parameter(torch.randn(max_seconds, width) * 0.02)
+
+    def forward(self, tokens: torch.Tensor, seconds: torch.Tensor) -> torch.Tensor:
+        """tokens (K, n, D), seconds (K,) whole seconds from the clip's start → (K, n, D)."""
+        s = torch.as_tensor(seconds, device=tokens.device).long().clamp(0, len(self.second) - 1)
+        return tokens + (self.cell[None] + self.second[s][:, None]).to(tokens.dtype)

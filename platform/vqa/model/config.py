@@ -121,6 +121,17 @@ class QualityConfig:
 
 
 @dataclass
+class GroundingConfig:
+    """Where and when each vision token is: learned embeddings of its cell in the keyframe's
+    token grid and of the second its keyframe shows, added to the token. In-context questions
+    ask where and when a distortion is; a large LLM can read a token's place from its 1-D RoPE
+    offset (Qwen2-VL gives it 3-D M-RoPE), a 2-layer one trained from scratch cannot."""
+
+    enabled: bool = False
+    max_seconds: int = 64  # keyframes at or past it share the last second's embedding
+
+
+@dataclass
 class LoRAConfig:
     targets: list[Literal["vision", "language"]] = field(default_factory=list)
     r: int = 16
@@ -144,6 +155,7 @@ class VQAConfig:
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
     head: HeadConfig = field(default_factory=HeadConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)
+    grounding: GroundingConfig = field(default_factory=GroundingConfig)
     lora: LoRAConfig = field(default_factory=LoRAConfig)
     projector_hidden: int | None = None  # None → the LLM width (Table 5: 1152→3584→3584)
     vision_trainable: bool = False
@@ -171,6 +183,9 @@ class VQAConfig:
         if self.quality.enabled and n is None:
             raise ConfigError("quality.enabled needs vision.tokens_per_frame: the features "
                               "describe one cell per token")
+        if self.grounding.enabled and (n is None or self.grounding.max_seconds < 1):
+            raise ConfigError("grounding.enabled needs vision.tokens_per_frame (one embedding "
+                              "per token cell) and grounding.max_seconds >= 1")
         if len(self.motion.slowfast.depths) != 4:
             raise ConfigError("motion.slowfast.depths: SlowFast has 4 stages")
         for t in self.lora.targets:

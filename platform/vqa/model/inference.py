@@ -53,7 +53,8 @@ def encode_batch(model, videos: list, timings: dict | None = None) -> list[dict]
     with _timed(timings, "vision"):
         for group in _same_shape(ss, "keyframes", frames_only=True):
             quality = _joined(ss, group, "quality") if "quality" in ss[group[0]] else None
-            tokens = model.encode_keyframes(_joined(ss, group, "keyframes"), quality)
+            seconds = np.concatenate([keyframe_seconds(ss[i]["keyframes"]) for i in group])
+            tokens = model.encode_keyframes(_joined(ss, group, "keyframes"), quality, seconds)
             sizes = [len(ss[i]["keyframes"].frames) for i in group]
             for i, t in zip(group, tokens.split(sizes)):
                 vision[i] = t
@@ -68,6 +69,13 @@ def encode_batch(model, videos: list, timings: dict | None = None) -> list[dict]
     return [{"vision": v, "motion": m, "duration": round(s["keyframes"].info.duration, 2),
              "n_motion_frames": None if m is None else len(s["motion"].frames)}
             for s, v, m in zip(ss, vision, motion)]
+
+
+def keyframe_seconds(k: Sampled) -> np.ndarray:
+    """(K,) the whole second each keyframe shows, from the clip's start (0 = "the 1st second",
+    as the in-context questions count)."""
+    return np.floor(np.asarray(k.indices, dtype=np.float64) / max(k.info.fps, 1e-6)).astype(
+        np.int64)
 
 
 def _same_shape(ss: list[dict], part: str, frames_only: bool = False) -> list[list[int]]:

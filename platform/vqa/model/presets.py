@@ -123,7 +123,8 @@ def build_model(cfg: VQAConfig | str, weights: bool = True, tokenizer=None,
                           "pretrained components (point it at SLOWFAST_8x8_R50.pyth)")
         model = VQAModel(cfg, vision, motion, llm, tokenizer)
     if dtype != torch.float32:  # SlowFast's BatchNorm stays fp32; the rest runs in `dtype`
-        for m in (model.vision_proj, model.motion_proj, model.quality_proj, model.score_head):
+        for m in (model.vision_proj, model.motion_proj, model.quality_proj, model.places,
+                  model.score_head):
             if m is not None:
                 m.to(dtype)
     return model

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vqa.model.components import Projector, ScoreHead, VisionTower
+from vqa.model.components import Projector, ScoreHead, TokenPlaces, VisionTower
 from vqa.model.config import VQAConfig
 from vqa.model.lora import FLAG, set_trainable, wrap_lora
 from vqa.model.motion import MotionExtractor, MotionProjector
@@ -28,6 +28,9 @@ class VQAModel(nn.Module):
             if motion is not None else None
         self.quality_proj = QualityProjector(width, cfg.quality.hidden, cfg.quality.vision_gate) \
             if cfg.quality.enabled else None
+        g = cfg.grounding
+        self.places = TokenPlaces(cfg.vision.tokens_per_frame, g.max_seconds, width) \
+            if g.enabled else None
         self.score_head = ScoreHead(width, cfg.head.hidden, len(cfg.head.dimensions)) \
             if cfg.head.enabled else None
         self.level_ids = {d: level_token_ids(tokenizer, w, cfg.scoring.level_prefix,
@@ -41,7 +44,8 @@ class VQAModel(nn.Module):
     def groups(self) -> dict[str, list[nn.Module]]:
         keep = lambda *ms: [m for m in ms if m is not None]  # noqa: E731
         return {"vision": keep(self.vision), "motion": keep(self.motion),
-                "projector": keep(self.vision_proj, self.motion_proj, self.quality_proj),
+                "projector": keep(self.vision_proj, self.motion_proj, self.quality_proj,
+                                  self.places),
                 "language": keep(self.llm), "head": keep(self.score_head)}
 
     def add_lora(self, group: str) -> None:
@@ -106,18 +110,25 @@ class VQAModel(nn.Module):
         s = torch.tensor(std, device=x.device).view(1, 3, 1, 1)
         return (x - m) / s
 
-    def encode_keyframes(self, frames, quality=None) -> torch.Tensor:
+    def encode_keyframes(self, frames, quality=None, seconds=None) -> torch.Tensor:
         """uint8 (K, H, W, 3) → LLM-width tokens (K, n, D); with `quality` on, each token also
         carries its cell's and the clip's quality features, as `sample_frames` gives them (from
-        the decoded keyframes, not the mosaic here: there is one way to compute them)."""
+        the decoded keyframes, not the mosaic here: there is one way to compute them); with
+        `grounding` on, its cell's and its keyframe's second's embeddings (`seconds`: (K,)
+        whole seconds from the start, `keyframe_seconds`)."""
         px = self._pixels(frames, self.cfg.vision.mean, self.cfg.vision.std)
         tokens = self.vision_proj(self.vision(px.to(self.dtype)))
-        if self.quality_proj is None:
-            return tokens
-        if quality is None:
-            raise ValueError("this model reads quality features: pass the 'quality' part of "
-                             "vqa.model.frames.sample_frames / model_inputs")
-        return self.quality_proj(torch.as_tensor(quality).to(self.device), tokens)
+        if self.quality_proj is not None:
+            if quality is None:
+                raise ValueError("this model reads quality features: pass the 'quality' part of "
+                                 "vqa.model.frames.sample_frames / model_inputs")
+            tokens = self.quality_proj(torch.as_tensor(quality).to(self.device), tokens)
+        if self.places is not None:
+            if seconds is None:
+                raise ValueError("this model grounds tokens in time: pass each keyframe's "
+                                 "second (vqa.model.inference.keyframe_seconds)")
+            tokens = self.places(tokens, seconds)
+        return tokens
 
     def encode_motion(self, frames) -> torch.Tensor:
         """uint8 (T, H, W, 3) → LLM-width tokens (T, D) or (1, D); clips of one shape stacked
