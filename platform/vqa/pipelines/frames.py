@@ -130,7 +130,8 @@ def ensure_frames(samples: pa.Table, mcfg, root: str, build: bool = True) -> str
     key = frames_key(mcfg)
     write_spec(root, key, frame_spec(mcfg))
     videos = list(dict.fromkeys(samples.column("video").to_pylist()))
-    todo = [v for v in videos if v not in stored_videos(root, key)]
+    stored = stored_videos(root, key)  # once: it reads every part file of the store
+    todo = [v for v in videos if v not in stored]
     if todo and build:
         log.info("decoding %d videos into %s", len(todo), shard_dir(root, key))
         decode_videos(todo, mcfg, root, key)
