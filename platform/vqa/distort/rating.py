@@ -97,23 +97,24 @@ def plan_source(source_id: str, seed: int, p: RatingParams,
     if len({DIMENSION_OF[t] for t in types}) < 2:
         doubles = 0
     offset = int(rng.integers(len(SEVERITIES)))
+    sev = lambda k: SEVERITIES[(offset + k) % len(SEVERITIES)]  # noqa: E731
     rounds: dict = {}
 
-    def sev(slot, step: int = 0) -> int:  # the severity of a slot's next round (+ step)
-        k = rounds.get(slot, 0)
-        return SEVERITIES[(offset + slot[1] + k + step) % len(SEVERITIES)]
+    def came_round(slot) -> int:  # how often this slot has been planned before
+        rounds[slot] = rounds.get(slot, 0) + 1
+        return rounds[slot] - 1
 
     plans = [{"degradations": []} for _ in range(p.references)]
     for i in range(degraded - doubles):
-        slot = ("single", i % cycle)
-        plans.append({"degradations": [(types[i % cycle], sev(slot))]})
-        rounds[slot] = rounds.get(slot, 0) + 1
+        j = i % cycle
+        plans.append({"degradations": [(types[j], sev(j + came_round(("single", j))))]})
     for i in range(doubles):
-        slot = ("double", (i * 2 + 1) % cycle)
-        a = types[slot[1]]
-        b = next(t for t in types[(i * 2 + 2) % cycle:] + types if DIMENSION_OF[t] != DIMENSION_OF[a])
-        plans.append({"degradations": [(a, sev(slot)), (b, sev(slot, 2))]})
-        rounds[slot] = rounds.get(slot, 0) + 1
+        j = (i * 2 + 1) % cycle
+        a = types[j]
+        b = next(t for t in types[(i * 2 + 2) % cycle:] + types
+                 if DIMENSION_OF[t] != DIMENSION_OF[a])
+        k = j + came_round(("double", j))
+        plans.append({"degradations": [(a, sev(k)), (b, sev(k + 2))]})
     casts = list(CASTS)
     for n, plan in enumerate(plans):
         name = "+".join(f"{t}-{s}" for t, s in plan["degradations"]) or "ref"
