@@ -72,10 +72,11 @@ def encode_batch(model, videos: list, timings: dict | None = None) -> list[dict]
 
 
 def keyframe_seconds(k: Sampled) -> np.ndarray:
-    """(K,) the whole second each keyframe shows, from the clip's start (0 = "the 1st second",
-    as the in-context questions count)."""
-    return np.floor(np.asarray(k.indices, dtype=np.float64) / max(k.info.fps, 1e-6)).astype(
-        np.int64)
+    """(K,) the whole second each keyframe shows, from the clip's start (0 = "the 1st second"),
+    counted as the distortion engine counts the seconds its questions name."""
+    from vqa.distort.spec import whole_seconds
+
+    return np.array([whole_seconds(int(i), k.info.fps) for i in k.indices], dtype=np.int64)
 
 
 def _same_shape(ss: list[dict], part: str, frames_only: bool = False) -> list[list[int]]:
