@@ -36,17 +36,34 @@ def _template_text() -> str:
     return " ".join(f.read_text() for f in root.iterdir() if f.name.endswith(".yaml"))
 
 
+def _engine_text() -> str:
+    """The words the distortion engine fills into its templates and answers (type, level,
+    location and count names, the summary sentence): without them "overexposure",
+    "underexposure", "noticeable", "relatively", "down" and "once" / "twice" were all [UNK], so
+    a model could not tell the two exposures, the levels or center-down apart."""
+    from vqa.distort.describe import COUNT_WORDS, TYPE_NAMES, describe
+    from vqa.distort.regions import LOCATIONS
+    from vqa.distort.spatial import LEVEL_NAMES
+    from vqa.distort.spec import STUTTER, Distortion
+
+    specs = [Distortion("blur", 0, 2, 2, "center-down"), Distortion(STUTTER, 1, 1),
+             Distortion(STUTTER, 3, 1)]
+    return " ".join([*TYPE_NAMES.values(), *LEVEL_NAMES.values(), *LOCATIONS,
+                     *COUNT_WORDS.values(), describe(specs)])
+
+
 def vocabulary(extra: str = "") -> list[str]:
     """Special tokens, then every word and punctuation mark of the built-in text, the default
-    prompts, the packaged question templates, level words and dimensions (as written, lower-case,
-    capitalised), option letters A-Z, the numbers 0-2000 (durations, frame counts) and the
-    ordinals 1st-200th (seconds named in questions)."""
+    prompts, the packaged question templates and the words the distortion engine fills in,
+    level words and dimensions (as written, lower-case, capitalised), option letters A-Z, the
+    numbers 0-2000 (durations, frame counts) and the ordinals 1st-200th (seconds named in
+    questions)."""
     p = PromptConfig()
     suffix = lambda n: "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(  # noqa: E731
         n % 10, "th")
     ordinals = [f"{n}{suffix(n)}" for n in range(1, 201)]
     text = " ".join([_TEXT, p.system, p.system_motion, p.question, p.answer_prefix,
-                     _template_text(), *OMNIVQA_LEVELS, *DISTORTION_LEVELS, *DIMENSIONS,
+                     _template_text(), _engine_text(), *OMNIVQA_LEVELS, *DISTORTION_LEVELS, *DIMENSIONS,
                      *"ABCDEFGHIJKLMNOPQRSTUVWXYZ", *ordinals, extra])
     words = re.findall(r"\w+|[^\w\s]", text)
     words += [w.lower() for w in words] + [w.capitalize() for w in words]
