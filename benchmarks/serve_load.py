@@ -3,6 +3,7 @@ clients (POST /rate with a file:// URI, on 127.0.0.1), against calling the same 
 in-process on the same clip (`model.rate(path)`, one call after another).
 
     python benchmarks/serve_load.py                  # tiny model, CPU, a 4 s 360p clip
+    python benchmarks/serve_load.py --seconds 8 --size 540p   # a KoNViD / LSVQ-like clip
     python benchmarks/serve_load.py --requests 48 --json
 
 The in-process baseline runs before and after the served runs (the faster one is the
@@ -29,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _clips import bench_clips  # noqa: E402
+from _clips import SIZES, bench_clips  # noqa: E402
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -113,6 +114,7 @@ def main(argv=None) -> int:
     ap.add_argument("--requests", type=int, default=32, help="requests per setting")
     ap.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
     ap.add_argument("--seconds", type=float, default=4.0)
+    ap.add_argument("--size", choices=list(SIZES), default="360p")
     ap.add_argument("--max-batch-size", type=int, default=16)
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads in-process (1: what a Ray replica with < 2 CPUs gets)")
@@ -139,8 +141,8 @@ def main(argv=None) -> int:
     from vqa.runtime import init_ray
 
     tmp = Path(tempfile.mkdtemp(prefix="vqa_serve_bench_"))
-    clip = bench_clips(Path(tempfile.gettempdir()) / "vqa_bench_clips_serve", args.seconds, 25,
-                       {"360p": (640, 360)})[0]
+    clip = bench_clips(Path(tempfile.gettempdir()) / f"vqa_bench_clips_serve_{args.seconds:g}s",
+                       args.seconds, 25, {args.size: SIZES[args.size]})[0]
     with contextlib.redirect_stdout(io.StringIO()):
         vqa(["model", "init", "--preset", "tiny", "--out", str(tmp / "model"), "--json"])
     rows = [in_process(tmp / "model", clip, args.requests, "before")]
