@@ -98,7 +98,8 @@ def evaluate(model_dir: Path, data: dict) -> dict:
 
 
 def train(strategy: str, data: dict, out: Path, steps: int, workers: int, optim: dict,
-          tag: str = "", model_set: dict | None = None) -> tuple[Path, float]:
+          tag: str = "", model_set: dict | None = None, seed: int | None = None
+          ) -> tuple[Path, float]:
     cfg = yaml.safe_load((ROOT / "configs" / f"{STRATEGIES[strategy]}.yaml").read_text())
     if model_set:
         cfg["model"].setdefault("overrides", {}).update(model_set)
@@ -110,7 +111,8 @@ def train(strategy: str, data: dict, out: Path, steps: int, workers: int, optim:
     name = strategy + tag  # a new name: a new run (the same name resumes the last one)
     cfg.update(out=str(out / "train" / name), frames={"root": str(out / "frames")},
                scaling={"workers": workers, "cpus_per_worker": 1}, name=f"learning-{name}",
-               checkpoint={"every_steps": None, "keep": 1}, log_every=25)
+               checkpoint={"every_steps": None, "keep": 1}, log_every=25,
+               **({} if seed is None else {"seed": seed}))
     path = out / f"train-{name}.yaml"
     path.write_text(yaml.safe_dump(cfg))
     t0 = time.perf_counter()
@@ -152,6 +154,8 @@ def main(argv=None) -> int:
                     help='merged into every stage\'s optim, e.g. \'{"weight_decay": 0.3}\'')
     ap.add_argument("--model-set", type=json.loads, default={}, metavar="JSON",
                     help='model overrides (nested), e.g. \'{"grounding": {"enabled": false}}\'')
+    ap.add_argument("--seed", type=int, default=None,
+                    help="the training seed (init, data order) instead of the configs' own")
     ap.add_argument("--tag", default="", help="suffix of the run names and train folders")
     ap.add_argument("--held-out", default=",".join(HELD_OUT),
                     help="photographs held out of training (a new --out for a new split)")
@@ -167,7 +171,8 @@ def main(argv=None) -> int:
         vqa(["model", "init", "--preset", "tiny", "--out", str(out / "untrained"), "--overwrite"])
         results["untrained"] = evaluate(out / "untrained", data)
     for s in a.strategies.split(","):
-        model, secs = train(s, data, out, a.steps, a.workers, a.optim, a.tag, a.model_set)
+        model, secs = train(s, data, out, a.steps, a.workers, a.optim, a.tag, a.model_set,
+                            a.seed)
         results[s + a.tag] = {**evaluate(model, data), "train_s": secs}
         (out / f"results{a.tag}.json").write_text(json.dumps(results, indent=1, default=str))
     print(markdown(results))
