@@ -63,8 +63,8 @@ def vocabulary(extra: str = "") -> list[str]:
         n % 10, "th")
     ordinals = [f"{n}{suffix(n)}" for n in range(1, 201)]
     text = " ".join([_TEXT, p.system, p.system_motion, p.question, p.answer_prefix,
-                     _template_text(), _engine_text(), *OMNIVQA_LEVELS, *DISTORTION_LEVELS, *DIMENSIONS,
-                     *"ABCDEFGHIJKLMNOPQRSTUVWXYZ", *ordinals, extra])
+                     _template_text(), _engine_text(), *OMNIVQA_LEVELS, *DISTORTION_LEVELS,
+                     *DIMENSIONS, *"ABCDEFGHIJKLMNOPQRSTUVWXYZ", *ordinals, extra])
     words = re.findall(r"\w+|[^\w\s]", text)
     words += [w.lower() for w in words] + [w.capitalize() for w in words]
     seen = dict.fromkeys(SPECIAL)
