@@ -14,6 +14,9 @@ SIZES = {"360p": (640, 360), "540p": (960, 540), "720p": (1280, 720), "1080p": (
 
 def bench_clips(root: Path, seconds: float = 8.0, fps: int = 25,
                 sizes: dict = SIZES) -> list[Path]:
+    """The clips under `root`, one folder per duration and rate: a cached clip is reused only
+    for the length and rate it was made at."""
+    root = root / f"{seconds:g}s-{fps:g}fps"
     root.mkdir(parents=True, exist_ok=True)
     paths = []
     for i, (name, (w, h)) in enumerate(sizes.items()):

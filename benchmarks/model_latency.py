@@ -52,7 +52,7 @@ def main(argv=None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    root = Path(tempfile.gettempdir()) / "vqa_bench_clips_model" / f"{args.seconds:g}s"
+    root = Path(tempfile.gettempdir()) / "vqa_bench_clips_model"
     clip_args = (root, args.seconds, args.fps, {args.size: SIZES[args.size]})
     # Write the clip in a child process so its frames do not count in this process's peak RSS.
     child = multiprocessing.get_context("spawn").Process(target=bench_clips, args=clip_args)

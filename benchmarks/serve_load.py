@@ -141,8 +141,8 @@ def main(argv=None) -> int:
     from vqa.runtime import init_ray
 
     tmp = Path(tempfile.mkdtemp(prefix="vqa_serve_bench_"))
-    clip = bench_clips(Path(tempfile.gettempdir()) / f"vqa_bench_clips_serve_{args.seconds:g}s",
-                       args.seconds, 25, {args.size: SIZES[args.size]})[0]
+    clip = bench_clips(Path(tempfile.gettempdir()) / "vqa_bench_clips_serve", args.seconds, 25,
+                       {args.size: SIZES[args.size]})[0]
     with contextlib.redirect_stdout(io.StringIO()):
         vqa(["model", "init", "--preset", "tiny", "--out", str(tmp / "model"), "--json"])
     rows = [in_process(tmp / "model", clip, args.requests, "before")]
