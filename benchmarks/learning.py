@@ -4,6 +4,12 @@ strategies side by side (OmniVQA Table 4: direct, mix, complementary both orders
 
     python benchmarks/learning.py --out /tmp/learning --steps 300 --strategies direct
     python benchmarks/learning.py --out /tmp/learning --steps 150    # all four strategies
+    python benchmarks/learning.py --out /tmp/learning --evaluate direct=/tmp/learning/train/direct/model
+
+Beside each number, what it can mean: the SRCC a perfect ranker reaches when the labels' ties
+fall in random order (a dimension that few clips damage ties most of its labels at 100), the
+MCQ accuracy with every question asked of another clip (what answer priors alone score), and
+the SRCC within each degradation type (severity ranked, apart from calibrating the types).
 
 Sources are distinct scikit-image photographs (one clip each): the rating mode splits by source,
 so a test clip's photograph is never seen in training. Everything runs through the CLI a user
@@ -81,8 +87,26 @@ def build_data(out: Path, photos, seconds: float, clips_per_source: int,
     return data
 
 
+def by_type(rated: list[dict], specs: Path) -> dict[str, float]:
+    """Held-out SRCC within each degradation type: the clips that carry that type alone, beside
+    their sources' references (is severity ranked, type by type, apart from calibrating one type
+    against another)."""
+    from vqa.evaluate.rating import correlations
+
+    kinds = {r["video"]: r["types"] for r in pq.read_table(specs, columns=["video", "types"])
+             .to_pylist()}
+    out = {}
+    for t in sorted({k for ts in kinds.values() for k in ts}):
+        alone = [r for r in rated if kinds.get(r["video"]) == [t]]
+        sources = {r["source_id"] for r in alone}
+        refs = [r for r in rated if kinds.get(r["video"]) == [] and r["source_id"] in sources]
+        out[t] = correlations([r["pred"] for r in alone + refs],
+                              [r["mos"] for r in alone + refs])["srcc"]
+    return out
+
+
 def evaluate(model_dir: Path, data: dict) -> dict:
-    from vqa.evaluate.choice import mcq_accuracy
+    from vqa.evaluate.choice import mcq_accuracy, other_clips
     from vqa.evaluate.rating import rate_labelled, rating_table
     from vqa.model.vqa_model import VQAModel
 
@@ -94,7 +118,10 @@ def evaluate(model_dir: Path, data: dict) -> dict:
     rated = rate_labelled(model, rows)
     table = rating_table(rated, list(model.cfg.head.dimensions))
     items = [json.loads(line) for line in data["fg"].read_text().splitlines() if line.strip()]
-    return {"rating": table, "mcq": mcq_accuracy(model, items), "test_clips": len(rated)}
+    return {"rating": table, "by_type": by_type(rated, data["labels"].parent / "specs.parquet"),
+            "mcq": mcq_accuracy(model, items),
+            # the control: the same questions of other clips (what answer priors alone score)
+            "mcq_other_clips": mcq_accuracy(model, other_clips(items)), "test_clips": len(rated)}
 
 
 def train(strategy: str, data: dict, out: Path, steps: int, workers: int, optim: dict,
@@ -121,20 +148,33 @@ def train(strategy: str, data: dict, out: Path, steps: int, workers: int, optim:
 
 
 def markdown(results: dict) -> str:
+    dims = ("color", "noise", "artifact", "blur", "temporal", "overall")
     lines = ["| model | train s | overall SRCC | overall PLCC | " +
-             " | ".join(f"{d} SRCC" for d in ("color", "noise", "artifact", "blur", "temporal",
-                                                "overall")) + " | MCQ acc (chance) |",
-             "|" + "---|" * 11]
+             " | ".join(f"{d} SRCC" for d in dims) + " | MCQ acc (chance; S, T, ST) | "
+             "MCQ acc, other clips |", "|" + "---|" * 12]
     for name, r in results.items():
         t = r["rating"]
         o = t["overall (level logits)"]
-        dims = [t.get(f"{d} (head)", {}).get("srcc", float("nan"))
-                for d in ("color", "noise", "artifact", "blur", "temporal", "overall")]
-        lines.append(f"| {name} | {r.get('train_s', 0):.0f} | {o['srcc']:.3f} | {o['plcc']:.3f} | "
-                     + " | ".join(f"{v:.3f}" for v in dims)
-                     + f" | {r['mcq']['accuracy']:.3f} ({r['mcq']['chance']:.3f}; " + ", ".join(
-                         f"{c} {r['mcq'][f'accuracy_{c}']:.2f}" for c in ("S", "T", "ST")
-                         if f"accuracy_{c}" in r["mcq"]) + ") |")
+        head = [t.get(f"{d} (head)", {}).get("srcc", float("nan")) for d in dims]
+        m, c = r["mcq"], r.get("mcq_other_clips", {}).get("accuracy", float("nan"))
+        secs = f"{r['train_s']:.0f}" if "train_s" in r else "-"
+        lines.append(f"| {name} | {secs} | {o['srcc']:.3f} | {o['plcc']:.3f} | "
+                     + " | ".join(f"{v:.3f}" for v in head)
+                     + f" | {m['accuracy']:.3f} ({m['chance']:.3f}; " + ", ".join(
+                         f"{k} {m[f'accuracy_{k}']:.2f}" for k in ("S", "T", "ST")
+                         if f"accuracy_{k}" in m) + f") | {c:.3f} |")
+    t = next(iter(results.values()))["rating"]
+    lines.append("| *a perfect ranker, ties in random order* | | "
+                 f"{t['overall (level logits)'].get('srcc_ceiling', float('nan')):.3f} | | " +
+                 " | ".join(f"{t.get(f'{d} (head)', {}).get('srcc_ceiling', float('nan')):.3f}"
+                            for d in dims) + " | | |")
+    types = sorted({k for r in results.values() for k in r.get("by_type", {})})
+    lines += ["", "Held-out SRCC within each degradation type (its single-type clips and their "
+              "sources' references):", "", "| model | " + " | ".join(types) + " |",
+              "|" + "---|" * (len(types) + 1)]
+    lines += [f"| {name} | " + " | ".join(f"{r['by_type'].get(k, float('nan')):.2f}"
+                                          for k in types) + " |"
+              for name, r in results.items() if "by_type" in r]
     return "\n".join(lines)
 
 
@@ -157,6 +197,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=None,
                     help="the training seed (init, data order) instead of the configs' own")
     ap.add_argument("--tag", default="", help="suffix of the run names and train folders")
+    ap.add_argument("--evaluate", action="append", default=[], metavar="NAME=MODEL_DIR",
+                    help="evaluate a trained model folder on this split instead of training")
     ap.add_argument("--held-out", default=",".join(HELD_OUT),
                     help="photographs held out of training (a new --out for a new split)")
     a = ap.parse_args(argv)
@@ -167,6 +209,12 @@ def main(argv=None) -> int:
     data = build_data(out, PHOTOS[:a.sources], a.seconds, a.clips_per_source, held_out,
                       a.incontext_seeds)
     results = {}
+    if a.evaluate:
+        for item in a.evaluate:
+            name, _, model = item.partition("=")
+            results[name] = evaluate(Path(model), data)
+        print(markdown(results))
+        return 0
     if not a.skip_untrained:
         vqa(["model", "init", "--preset", "tiny", "--out", str(out / "untrained"), "--overwrite"])
         results["untrained"] = evaluate(out / "untrained", data)

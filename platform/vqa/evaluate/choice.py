@@ -43,3 +43,29 @@ def mcq_accuracy(model, items: list[dict]) -> dict:
     return {"accuracy": sum(hits) / n if n else float("nan"),
             "chance": sum(chance) / n if n else float("nan"), "n": n,
             **{f"accuracy_{c}": sum(v) / len(v) for c, v in per.items()}}
+
+
+def other_clips(items: list[dict], seed: int = 0) -> list[dict]:
+    """The same questions, each asked of another item's clip (a seeded derangement; never its
+    own clip). Accuracy that survives the swap comes from answer priors — a benchmark's skewed
+    answers, a favourite letter — not from the video; `mcq_accuracy` on these items is the
+    control an above-chance accuracy needs."""
+    import random
+    from collections import Counter
+
+    videos = [it["video"] for it in items]
+    count = Counter(videos)
+    step = max(count.values(), default=0)
+    if step > len(items) / 2:
+        raise ValueError(f"other_clips: {step} of {len(items)} items share one clip; no swap "
+                         "can give each of them another")
+    rng = random.Random(seed)
+    groups = list(count)
+    rng.shuffle(groups)
+    at = {v: k for k, v in enumerate(groups)}
+    ring = list(range(len(items)))
+    rng.shuffle(ring)
+    ring.sort(key=lambda i: at[videos[i]])  # each clip's items side by side, in random order
+    # moving `step` places round the ring leaves every clip's run of at most `step` items
+    return [{**items[i], "video": videos[ring[(p + step) % len(ring)]]}
+            for p, i in sorted(enumerate(ring), key=lambda t: t[1])]

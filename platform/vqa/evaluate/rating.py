@@ -18,6 +18,19 @@ def correlations(pred, label) -> dict[str, float]:
             "krcc": float(stats.kendalltau(p, y)[0]), "n": len(p)}
 
 
+def tie_ceiling(label, draws: int = 200, seed: int = 0) -> float:
+    """The SRCC of a perfect ranker whose predictions for tied labels fall in random order: the
+    most a continuous predictor can expect where most labels tie (a dimension that few clips
+    damage, so every other clip is labelled 100). The mean over `draws` random orders."""
+    y = np.asarray(label, float)
+    if len(y) < 3 or np.std(y) == 0:
+        return math.nan
+    rng = np.random.default_rng(seed)
+    ranks = stats.rankdata(y)  # tied groups' average ranks lie ≥ 1 apart: noise < 0.5 only
+    return float(np.mean([stats.spearmanr(ranks + 0.49 * rng.random(len(y)), y)[0]  # breaks ties
+                          for _ in range(draws)]))
+
+
 def rate_labelled(model, rows: list[dict]) -> list[dict]:
     """rows: {"video", "mos", <dimension>: score …} → each row with `pred` (1–5 level-logit
     score) and `pred_<dimension>` (score head, label scale) added; a clip that fails is skipped."""
@@ -35,14 +48,15 @@ def rate_labelled(model, rows: list[dict]) -> list[dict]:
 
 
 def rating_table(rated: list[dict], dimensions: list[str]) -> dict[str, dict]:
-    """{"overall (level logits)": corr, "<dim> (head)": corr …} over the rated rows."""
-    table = {"overall (level logits)": correlations([r["pred"] for r in rated],
-                                                   [r["mos"] for r in rated])}
+    """{"overall (level logits)": corr, "<dim> (head)": corr …} over the rated rows, each with
+    its `srcc_ceiling` (`tie_ceiling` of its labels)."""
+    pairs = {"overall (level logits)": ("pred", "mos")}
     for d in dimensions:
         if rated and f"pred_{d}" in rated[0] and d in rated[0]:
-            table[f"{d} (head)"] = correlations([r[f"pred_{d}"] for r in rated],
-                                                [r[d] for r in rated])
-    return table
+            pairs[f"{d} (head)"] = (f"pred_{d}", d)
+    return {name: {**correlations([r[p] for r in rated], [r[y] for r in rated]),
+                   "srcc_ceiling": tie_ceiling([r[y] for r in rated])}
+            for name, (p, y) in pairs.items()}
 
 
 def targets(rated: list[dict], head_dims: list[str] = ()) -> list[tuple[str, str, str]]:
