@@ -4,7 +4,8 @@ strategies side by side (OmniVQA Table 4: direct, mix, complementary both orders
 
     python benchmarks/learning.py --out /tmp/learning --steps 300 --strategies direct
     python benchmarks/learning.py --out /tmp/learning --steps 150    # all four strategies
-    python benchmarks/learning.py --out /tmp/learning --evaluate direct=/tmp/learning/train/direct/model
+    python benchmarks/learning.py --out /tmp/learning \
+        --evaluate direct=/tmp/learning/train/direct/model       # a saved model, no training
 
 Beside each number, what it can mean: the SRCC a perfect ranker reaches when the labels' ties
 fall in random order (a dimension that few clips damage ties most of its labels at 100), the
