@@ -100,9 +100,9 @@ def by_type(rated: list[dict], specs: Path) -> dict[str, float]:
     for t in sorted({k for ts in kinds.values() for k in ts}):
         alone = [r for r in rated if kinds.get(r["video"]) == [t]]
         sources = {r["source_id"] for r in alone}
-        refs = [r for r in rated if kinds.get(r["video"]) == [] and r["source_id"] in sources]
-        out[t] = correlations([r["pred"] for r in alone + refs],
-                              [r["mos"] for r in alone + refs])["srcc"]
+        rows = alone + [r for r in rated
+                        if kinds.get(r["video"]) == [] and r["source_id"] in sources]
+        out[t] = correlations([r["pred"] for r in rows], [r["mos"] for r in rows])["srcc"]
     return out
 
 

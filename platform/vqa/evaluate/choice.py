@@ -3,7 +3,9 @@ next-token logit is highest after the assistant turn opens — no free-form pars
 
 from __future__ import annotations
 
+import random
 import string
+from collections import Counter
 
 import torch
 
@@ -50,9 +52,6 @@ def other_clips(items: list[dict], seed: int = 0) -> list[dict]:
     own clip). Accuracy that survives the swap comes from answer priors — a benchmark's skewed
     answers, a favourite letter — not from the video; `mcq_accuracy` on these items is the
     control an above-chance accuracy needs."""
-    import random
-    from collections import Counter
-
     videos = [it["video"] for it in items]
     count = Counter(videos)
     step = max(count.values(), default=0)
@@ -67,5 +66,5 @@ def other_clips(items: list[dict], seed: int = 0) -> list[dict]:
     rng.shuffle(ring)
     ring.sort(key=lambda i: at[videos[i]])  # each clip's items side by side, in random order
     # moving `step` places round the ring leaves every clip's run of at most `step` items
-    return [{**items[i], "video": videos[ring[(p + step) % len(ring)]]}
-            for p, i in sorted(enumerate(ring), key=lambda t: t[1])]
+    donor = {i: ring[(p + step) % len(ring)] for p, i in enumerate(ring)}
+    return [{**it, "video": videos[donor[i]]} for i, it in enumerate(items)]

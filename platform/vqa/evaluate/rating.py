@@ -26,8 +26,9 @@ def tie_ceiling(label, draws: int = 200, seed: int = 0) -> float:
     if len(y) < 3 or np.std(y) == 0:
         return math.nan
     rng = np.random.default_rng(seed)
-    ranks = stats.rankdata(y)  # tied groups' average ranks lie ≥ 1 apart: noise < 0.5 only
-    return float(np.mean([stats.spearmanr(ranks + 0.49 * rng.random(len(y)), y)[0]  # breaks ties
+    # tied groups' average ranks lie ≥ 1 apart, so noise below 0.5 reorders ties only
+    ranks = stats.rankdata(y)
+    return float(np.mean([stats.spearmanr(ranks + 0.49 * rng.random(len(y)), y)[0]
                           for _ in range(draws)]))
 
 
