@@ -207,12 +207,17 @@ def main(argv=None) -> int:
     held_out = tuple(a.held_out.split(","))
     if unknown := set(held_out) - set(PHOTOS):
         ap.error(f"--held-out: not among the photographs: {', '.join(sorted(unknown))}")
+    saved = {}
+    for item in a.evaluate:
+        name, _, model = item.partition("=")
+        if not name or not (Path(model) / "config.yaml").is_file():
+            ap.error(f"--evaluate {item!r}: want NAME=MODEL_DIR, a saved model folder")
+        saved[name] = model
     data = build_data(out, PHOTOS[:a.sources], a.seconds, a.clips_per_source, held_out,
                       a.incontext_seeds)
     results = {}
-    if a.evaluate:
-        for item in a.evaluate:
-            name, _, model = item.partition("=")
+    if saved:
+        for name, model in saved.items():
             results[name] = evaluate(Path(model), data)
         print(markdown(results))
         return 0
