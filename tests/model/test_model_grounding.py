@@ -30,7 +30,7 @@ def test_keyframe_seconds_count_whole_seconds_from_the_start():
 def test_tokens_carry_their_cell_and_second(tmp_path):
     from vqa.model.vqa_model import VQAModel
 
-    m = _model(max_seconds=4)
+    m = _model(max_seconds=4, words=None)  # free embeddings
     flat = np.full((2, 64, 64, 3), 128, np.uint8)  # every cell and frame alike
     q = quality_features(flat, None, 4)
     with torch.no_grad():
@@ -66,3 +66,52 @@ def test_grounding_needs_a_token_grid():
     cfg.grounding.enabled = True
     with pytest.raises(ConfigError, match="grounding.enabled"):
         cfg.validate()
+
+
+def test_named_places_are_the_llm_embeddings_of_their_words(tmp_path):
+    """`grounding.words` (tiny's): a cell's embedding is its row's words plus its column's, a
+    second's its ordinal's, read live from the LLM's input embedding — so training the words
+    moves the places with them, and nothing extra is saved."""
+    from vqa.model.vqa_model import VQAModel
+
+    m = _model()
+    assert m.places.tied and not hasattr(m.places, "cell")
+    emb = m.llm.get_input_embeddings()
+    word = lambda w: emb.weight[m.tokenizer(w, add_special_tokens=False)["input_ids"]].mean(0)  # noqa: E731
+    flat = np.full((2, 64, 64, 3), 128, np.uint8)  # every cell alike: only the place differs
+    q = quality_features(flat, None, 4)
+    with torch.no_grad():
+        a = m.encode_keyframes(flat, q, [0, 1])
+        s = float(m.places.scale)
+        # top-left cell of the 1st second minus the bottom-right cell of the 1st second
+        want = s * ((word("top") + word("up")) / 2 + word("left")
+                    - (word("bottom") + word("down")) / 2 - word("right"))
+        assert torch.allclose(a[0, 0] - a[0, 15], want, atol=1e-5)
+        assert torch.allclose(a[1, 0] - a[0, 0], s * (word("2nd") - word("1st")), atol=1e-5)
+        emb.weight[m.tokenizer("left", add_special_tokens=False)["input_ids"]] += 1.0
+        b = m.encode_keyframes(flat, q, [0, 1])
+        assert torch.allclose(b[0, 0] - a[0, 0], torch.full_like(a[0, 0], s), atol=1e-5)
+        assert torch.equal(b[0, 15], a[0, 15])  # the right column does not say "left"
+    m.save_pretrained(tmp_path / "m")
+    back = VQAModel.from_pretrained(tmp_path / "m")
+    with torch.no_grad():
+        assert torch.allclose(back.encode_keyframes(flat, q, [0, 1]), b, atol=1e-6)
+
+
+def test_place_words_must_fit_the_grid_and_the_vocabulary():
+    from vqa.config import from_dict, to_dict
+    from vqa.model.config import VQAConfig
+    from vqa.model.presets import build_model, tiny
+
+    data = to_dict(tiny())
+    data["grounding"]["words"]["rows"] = [["top"], ["bottom"]]
+    with pytest.raises(ConfigError, match=r"grounding.words: 2 rows and 4 cols .* 4×4"):
+        from_dict(VQAConfig, data)
+    data = to_dict(tiny())
+    data["grounding"]["words"]["cols"][1] = []
+    with pytest.raises(ConfigError, match="grounding.words.cols"):
+        from_dict(VQAConfig, data)
+    cfg = tiny()
+    cfg.grounding.words.seconds = ["1st", "zeroth-ish"]
+    with pytest.raises(ConfigError, match="does not know 'zeroth-ish'"):
+        build_model(cfg)

@@ -119,15 +119,63 @@ class ScoreHead(nn.Module):
 
 
 class TokenPlaces(nn.Module):
-    """`grounding`: a learned embedding per token cell (raster order) and per second of the
-    clip, added to each keyframe's tokens, so a question about a place or a time can find it."""
+    """`grounding`: an embedding per token cell (raster order) and per second of the clip, added
+    to each keyframe's tokens, so a question about a place or a time can find it. Free (learned)
+    embeddings, or with `names` (`place_names`) the LLM's own embeddings of the words that name
+    each place, times a learned scale (`grounding.words`)."""
 
-    def __init__(self, cells: int, max_seconds: int, width: int):
+    def __init__(self, cells: int, max_seconds: int, width: int, names: dict | None = None):
         super().__init__()
-        self.cell = nn.Parameter(torch.randn(cells, width) * 0.02)
-        self.second = nn.Parameter(torch.randn(max_seconds, width) * 0.02)
+        self.tied = names is not None
+        if self.tied:  # derived from the config and the tokenizer: not saved
+            for key in ("ids", "cell", "second"):
+                self.register_buffer(f"{key}_names", names[key], persistent=False)
+            self.scale = nn.Parameter(torch.full((1,), 3.0))  # word rows start ~0.16 long
+        else:
+            self.cell = nn.Parameter(torch.randn(cells, width) * 0.02)
+            self.second = nn.Parameter(torch.randn(max_seconds, width) * 0.02)
 
-    def forward(self, tokens: torch.Tensor, seconds: torch.Tensor) -> torch.Tensor:
-        """tokens (K, n, D), seconds (K,) whole seconds from the clip's start → (K, n, D)."""
-        s = torch.as_tensor(seconds, device=tokens.device).long().clamp(0, len(self.second) - 1)
-        return tokens + (self.cell[None] + self.second[s][:, None]).to(tokens.dtype)
+    def forward(self, tokens: torch.Tensor, seconds, embed: nn.Module | None = None
+                ) -> torch.Tensor:
+        """tokens (K, n, D), seconds (K,) whole seconds from the clip's start → (K, n, D);
+        `embed`: the LLM's input embedding (tied places), called as a module so that ZeRO-3
+        gathers its weight."""
+        if self.tied:
+            words = embed(self.ids_names).to(tokens.dtype)
+            scale = self.scale.to(words)
+            cell = scale * (self.cell_names.to(words) @ words)
+            second = scale * (self.second_names.to(words) @ words)
+        else:
+            cell, second = self.cell, self.second
+        s = torch.as_tensor(seconds, device=tokens.device).long().clamp(0, len(second) - 1)
+        return tokens + (cell[None] + second[s][:, None]).to(tokens.dtype)
+
+
+def place_names(words, tokenizer) -> dict[str, torch.Tensor]:
+    """`grounding.words` → {"ids": the distinct token ids of its words, "cell": (cells, ids) and
+    "second": (seconds, ids) averaging matrices}: a cell is the mean of its row's words plus the
+    mean of its column's, a word the mean of its tokens. A word the tokenizer does not know is
+    a ConfigError (its embedding would be the unknown token's)."""
+    from vqa.errors import ConfigError
+
+    def tokens(word: str) -> list[int]:
+        ids = tokenizer(word, add_special_tokens=False)["input_ids"]
+        if not ids or tokenizer.unk_token_id in ids:
+            raise ConfigError(f"grounding.words: the tokenizer does not know '{word}'")
+        return ids
+
+    every = sorted({i for group in [*words.rows, *words.cols, [*words.seconds]]
+                    for w in group for i in tokens(w)})
+    col = {i: k for k, i in enumerate(every)}
+
+    def mean(group: list[str]) -> torch.Tensor:  # of the words, each the mean of its tokens
+        row = torch.zeros(len(every))
+        for w in group:
+            ids = tokens(w)
+            for i in ids:
+                row[col[i]] += 1.0 / (len(ids) * len(group))
+        return row
+
+    cell = torch.stack([mean(r) + mean(c) for r in words.rows for c in words.cols])
+    return {"ids": torch.tensor(every), "cell": cell,
+            "second": torch.stack([mean([w]) for w in words.seconds])}

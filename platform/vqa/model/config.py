@@ -121,6 +121,28 @@ class QualityConfig:
 
 
 @dataclass
+class PlaceWords:
+    """Places named in the answers' words: a cell's embedding is the LLM's own input embedding
+    of its grid row's words plus its column's, a second's that of its ordinal, times a learned
+    scale. Why: an answer says "bottom-left" or "the 2nd second"; with tied places the token
+    that shows a defect already carries the words that name where it is, and the LLM only has
+    to learn which token to read. Free embeddings must also meet the words' by training, and a
+    2-layer LLM from scratch did not (docs/BENCHMARKS.md, "Proof of learning")."""
+
+    rows: list[list[str]]  # one list of words per token-grid row, top to bottom
+    cols: list[list[str]]  # one per column, left to right
+    seconds: list[str]  # the 1st, 2nd, … second; later keyframes take the last
+
+    def validate(self) -> None:
+        for key in ("rows", "cols"):
+            if not getattr(self, key) or not all(getattr(self, key)):
+                raise ConfigError(f"grounding.words.{key}: one non-empty list of words per "
+                                  f"token-grid {key[:-1]}")
+        if not self.seconds:
+            raise ConfigError("grounding.words.seconds: at least one word (the 1st second's)")
+
+
+@dataclass
 class GroundingConfig:
     """Where and when each vision token is: learned embeddings of its cell in the keyframe's
     token grid and of the second its keyframe shows, added to the token. In-context questions
@@ -129,6 +151,8 @@ class GroundingConfig:
 
     enabled: bool = False
     max_seconds: int = 64  # keyframes at or past it share the last second's embedding
+    # name places in the answers' own words instead of free embeddings (`PlaceWords`)
+    words: PlaceWords | None = None
 
 
 @dataclass
@@ -186,6 +210,11 @@ class VQAConfig:
         if self.grounding.enabled and (n is None or self.grounding.max_seconds < 1):
             raise ConfigError("grounding.enabled needs vision.tokens_per_frame (one embedding "
                               "per token cell) and grounding.max_seconds >= 1")
+        w = self.grounding.words
+        if self.grounding.enabled and w is not None and \
+                not len(w.rows) == len(w.cols) == math.isqrt(n):
+            raise ConfigError(f"grounding.words: {len(w.rows)} rows and {len(w.cols)} cols of "
+                              f"words for a {math.isqrt(n)}×{math.isqrt(n)} token grid")
         if len(self.motion.slowfast.depths) != 4:
             raise ConfigError("motion.slowfast.depths: SlowFast has 4 stages")
         for t in self.lora.targets:

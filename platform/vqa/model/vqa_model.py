@@ -7,7 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vqa.model.components import Projector, ScoreHead, TokenPlaces, VisionTower
+from vqa.model.components import (Projector, ScoreHead, TokenPlaces, VisionTower,
+                                   place_names)
 from vqa.model.config import VQAConfig
 from vqa.model.lora import FLAG, set_trainable, wrap_lora
 from vqa.model.motion import MotionExtractor, MotionProjector
@@ -29,7 +30,8 @@ class VQAModel(nn.Module):
         self.quality_proj = QualityProjector(width, cfg.quality.hidden, cfg.quality.vision_gate) \
             if cfg.quality.enabled else None
         g = cfg.grounding
-        self.places = TokenPlaces(cfg.vision.tokens_per_frame, g.max_seconds, width) \
+        self.places = TokenPlaces(cfg.vision.tokens_per_frame, g.max_seconds, width,
+                                  place_names(g.words, tokenizer) if g.words else None) \
             if g.enabled else None
         self.score_head = ScoreHead(width, cfg.head.hidden, len(cfg.head.dimensions)) \
             if cfg.head.enabled else None
@@ -127,7 +129,7 @@ class VQAModel(nn.Module):
             if seconds is None:
                 raise ValueError("this model grounds tokens in time: pass each keyframe's "
                                  "second (vqa.model.inference.keyframe_seconds)")
-            tokens = self.places(tokens, seconds)
+            tokens = self.places(tokens, seconds, self.llm.get_input_embeddings())
         return tokens
 
     def encode_motion(self, frames) -> torch.Tensor:
