@@ -144,13 +144,14 @@ class PlaceWords:
 
 @dataclass
 class GroundingConfig:
-    """Where and when each vision token is: learned embeddings of its cell in the keyframe's
-    token grid and of the second its keyframe shows, added to the token. In-context questions
-    ask where and when a distortion is; a large LLM can read a token's place from its 1-D RoPE
-    offset (Qwen2-VL gives it 3-D M-RoPE), a 2-layer one trained from scratch cannot."""
+    """Where and when each vision token is: embeddings of its cell in the keyframe's token grid
+    and of the second its keyframe shows (learned, or named by `words`), added to the token.
+    In-context questions ask where and when a distortion is; a large LLM can read a token's
+    place from its 1-D RoPE offset (Qwen2-VL gives it 3-D M-RoPE), a 2-layer one trained from
+    scratch cannot."""
 
     enabled: bool = False
-    max_seconds: int = 64  # keyframes at or past it share the last second's embedding
+    max_seconds: int = 64  # free embeddings: keyframes at or past it share the last one
     # name places in the answers' own words instead of free embeddings (`PlaceWords`)
     words: PlaceWords | None = None
 
