@@ -165,7 +165,7 @@ def main(argv=None) -> int:
         opt.step()
         sched.step()
         if step % 100 == 0:
-            print(f"step {step} loss {float(loss):.3f} {time.time() - t0:.0f}s", flush=True)
+            print(f"step {step} loss {loss.item():.3f} {time.time() - t0:.0f}s", flush=True)
         if step % a.eval_every == 0 or step == a.steps:
             report(step, t0)
     return 0

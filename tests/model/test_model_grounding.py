@@ -75,9 +75,13 @@ def test_named_places_are_the_llm_embeddings_of_their_words(tmp_path):
     from vqa.model.vqa_model import VQAModel
 
     m = _model()
-    assert m.places.tied and not hasattr(m.places, "cell")
+    assert m.places.tied
+    assert [k for k in m.state_dict() if k.startswith("places.")] == ["places.scale"]
     emb = m.llm.get_input_embeddings()
-    word = lambda w: emb.weight[m.tokenizer(w, add_special_tokens=False)["input_ids"]].mean(0)  # noqa: E731
+
+    def word(w):
+        return emb.weight[m.tokenizer(w, add_special_tokens=False)["input_ids"]].mean(0)
+
     flat = np.full((2, 64, 64, 3), 128, np.uint8)  # every cell alike: only the place differs
     q = quality_features(flat, None, 4)
     with torch.no_grad():
