@@ -37,13 +37,12 @@ from vqa.evaluate.choice import mcq_accuracy, other_clips
 from vqa.model.batch import loss_on, prepare_sample
 from vqa.model.inference import sample_video
 from vqa.model.presets import build_model, tiny
+from vqa.model.quality import CELL_DIM
 
 
 def marked(s: dict, specs: list[dict]) -> dict:
     """The clip's frames with every quality statistic of the defect's cells set to +4 in the
     keyframes that show it: a place no reader of the features can miss."""
-    from vqa.model.quality import CELL_DIM
-
     q = s["quality"]
     grid = math.isqrt(q.frames.shape[1])
     ch, cw = q.info.height / grid, q.info.width / grid
@@ -123,11 +122,9 @@ def main(argv=None) -> int:
     if a.marker:
         specs = {d["video"]: json.loads(d["meta"])["specs"] for d in samples}
         frames = {v: marked(f, specs[v]) if v in specs else f for v, f in frames.items()}
-    for d in samples:
-        meta = json.loads(d["meta"])
-        if a.hint:
-            turn = d["conversations"][0]
-            turn["value"] = turn["value"].replace("<video>\n", f"<video>\n{meta['value']} . ")
+    for d in samples if a.hint else []:
+        turn, place = d["conversations"][0], json.loads(d["meta"])["value"]
+        turn["value"] = turn["value"].replace("<video>\n", f"<video>\n{place} . ")
     rng = random.Random(a.seed)
     answers = [d for d in samples if json.loads(d["meta"])["form"] in ("open", "cloze")]
     answers = rng.sample(answers, min(150, len(answers)))

@@ -9,7 +9,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from vqa.errors import ConfigError
 from vqa.model.config import LLMConfig, VisionConfig
+from vqa.model.scoring import word_token_ids
 
 
 def hf_config(d: dict):
@@ -154,26 +156,23 @@ class TokenPlaces(nn.Module):
 def place_names(words, tokenizer) -> dict[str, torch.Tensor]:
     """`grounding.words` → {"ids": the distinct token ids of its words, "cell": (cells, ids) and
     "second": (seconds, ids) averaging matrices}: a cell is the mean of its row's words plus the
-    mean of its column's, a word the mean of its tokens. A word the tokenizer does not know is
-    a ConfigError (its embedding would be the unknown token's)."""
-    from vqa.errors import ConfigError
-
-    def tokens(word: str) -> list[int]:
-        ids = tokenizer(word, add_special_tokens=False)["input_ids"]
+    mean of its column's, a word the mean of its tokens as it reads inside an answer
+    (`word_token_ids`). A word the tokenizer does not know is a ConfigError (its embedding would
+    be the unknown token's)."""
+    pieces = {}
+    for w in (w for group in [*words.rows, *words.cols, words.seconds] for w in group):
+        ids = word_token_ids(tokenizer, w)
         if not ids or tokenizer.unk_token_id in ids:
-            raise ConfigError(f"grounding.words: the tokenizer does not know '{word}'")
-        return ids
-
-    every = sorted({i for group in [*words.rows, *words.cols, [*words.seconds]]
-                    for w in group for i in tokens(w)})
+            raise ConfigError(f"grounding.words: the tokenizer does not know '{w}'")
+        pieces[w] = ids
+    every = sorted({i for ids in pieces.values() for i in ids})
     col = {i: k for k, i in enumerate(every)}
 
     def mean(group: list[str]) -> torch.Tensor:  # of the words, each the mean of its tokens
         row = torch.zeros(len(every))
         for w in group:
-            ids = tokens(w)
-            for i in ids:
-                row[col[i]] += 1.0 / (len(ids) * len(group))
+            for i in pieces[w]:
+                row[col[i]] += 1.0 / (len(pieces[w]) * len(group))
         return row
 
     cell = torch.stack([mean(r) + mean(c) for r in words.rows for c in words.cols])

@@ -9,18 +9,23 @@ import torch
 from vqa.errors import ConfigError
 
 
+def word_token_ids(tokenizer, word: str, prefix: str = " ",
+                   context: str = "The quality of this video is") -> list[int]:
+    """The tokens `context + prefix + word` adds after `context`: the word as it reads inside a
+    sentence (BPE's "Ġexcellent", SentencePiece's "▁excellent", a word-level "excellent"), not
+    as it tokenizes alone at the start of a text."""
+    enc = lambda s: tokenizer(s, add_special_tokens=False)["input_ids"]  # noqa: E731
+    base, full = enc(context), enc(context + prefix + word)
+    return full[len(base):] if full[:len(base)] == base else enc(prefix + word)
+
+
 def level_token_ids(tokenizer, words: list[str], prefix: str = " ",
                     context: str = "The quality of this video is") -> list[int]:
-    """One token id per level word: the tokens `context + prefix + word` adds after `context`
-    (so BPE's "Ġexcellent", SentencePiece's "▁excellent" and a word-level "excellent" all come
-    out right). A word that takes more than one token cannot be rated by one forward pass, so
-    that is an error naming the word and its pieces."""
-    enc = lambda s: tokenizer(s, add_special_tokens=False)["input_ids"]  # noqa: E731
-    base = enc(context)
+    """One token id per level word (`word_token_ids`). A word that takes more than one token
+    cannot be rated by one forward pass, so that is an error naming the word and its pieces."""
     ids = []
     for w in words:
-        full = enc(context + prefix + w)
-        toks = full[len(base):] if full[:len(base)] == base else enc(prefix + w)
+        toks = word_token_ids(tokenizer, w, prefix, context)
         if len(toks) != 1:
             pieces = tokenizer.convert_ids_to_tokens(toks)
             raise ConfigError(f"level word {w!r} is not a single token: {prefix + w!r} → "
