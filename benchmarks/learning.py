@@ -122,7 +122,11 @@ def evaluate(model_dir: Path, data: dict) -> dict:
     return {"rating": table, "by_type": by_type(rated, data["labels"].parent / "specs.parquet"),
             "mcq": mcq_accuracy(model, items),
             # the control: the same questions of other clips (what answer priors alone score)
-            "mcq_other_clips": mcq_accuracy(model, other_clips(items)), "test_clips": len(rated)}
+            "mcq_other_clips": mcq_accuracy(model, other_clips(items)),
+            # the likeliest whole option answer ("B. the 2nd second") instead of the letter
+            "mcq_answer": mcq_accuracy(model, items, "answer"),
+            "mcq_answer_other_clips": mcq_accuracy(model, other_clips(items), "answer"),
+            "test_clips": len(rated)}
 
 
 def train(strategy: str, data: dict, out: Path, steps: int, workers: int, optim: dict,
@@ -152,23 +156,25 @@ def markdown(results: dict) -> str:
     dims = ("color", "noise", "artifact", "blur", "temporal", "overall")
     lines = ["| model | train s | overall SRCC | overall PLCC | " +
              " | ".join(f"{d} SRCC" for d in dims) + " | MCQ acc (chance; S, T, ST) | "
-             "MCQ acc, other clips |", "|" + "---|" * 12]
+             "MCQ acc, other clips | MCQ by whole answer (other clips) |", "|" + "---|" * 13]
     for name, r in results.items():
         t = r["rating"]
         o = t["overall (level logits)"]
         head = [t.get(f"{d} (head)", {}).get("srcc", float("nan")) for d in dims]
         m, c = r["mcq"], r.get("mcq_other_clips", {}).get("accuracy", float("nan"))
         secs = f"{r['train_s']:.0f}" if "train_s" in r else "-"
+        ans = [r.get(k, {}).get("accuracy", float("nan"))
+               for k in ("mcq_answer", "mcq_answer_other_clips")]
         lines.append(f"| {name} | {secs} | {o['srcc']:.3f} | {o['plcc']:.3f} | "
                      + " | ".join(f"{v:.3f}" for v in head)
                      + f" | {m['accuracy']:.3f} ({m['chance']:.3f}; " + ", ".join(
                          f"{k} {m[f'accuracy_{k}']:.2f}" for k in ("S", "T", "ST")
-                         if f"accuracy_{k}" in m) + f") | {c:.3f} |")
+                         if f"accuracy_{k}" in m) + f") | {c:.3f} | {ans[0]:.3f} ({ans[1]:.3f}) |")
     t = next(iter(results.values()))["rating"]
     lines.append("| *a perfect ranker, ties in random order* | | "
                  f"{t['overall (level logits)'].get('srcc_ceiling', float('nan')):.3f} | | " +
                  " | ".join(f"{t.get(f'{d} (head)', {}).get('srcc_ceiling', float('nan')):.3f}"
-                            for d in dims) + " | | |")
+                            for d in dims) + " | | | |")
     types = sorted({k for r in results.values() for k in r.get("by_type", {})})
     lines += ["", "Held-out SRCC within each degradation type (its single-type clips and their "
               "sources' references):", "", "| model | " + " | ".join(types) + " |",

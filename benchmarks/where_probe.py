@@ -8,6 +8,8 @@ questions of an in-context set, with two controls that say which step fails.
                             #   cell statistic, in the keyframes that show it)
     ... --hint              # control: the answer's place written into the question
     ... --free              # free grounding embeddings instead of `grounding.words`
+    ... --no-salience       # `grounding.salience` off (tiny's learned read-out of unusual cells)
+    ... --held-out /tmp/l11/ic_test*/samples.jsonl   # in-context sets of held-out photographs
 
 Clips are decoded once (`--cache`); each step runs `prepare_sample` / `loss_on` as `vqa train`
 does (AdamW with the model's parameter groups, warm-up 3 % then cosine, clip 1.0). Reported
@@ -17,7 +19,16 @@ every `--eval-every` steps, as JSON lines:
   another clip. Equal: the place is not read from the video;
 - `choice` / `choice_other`: 120 training multiple-choice "where" questions, answered by the
   likeliest option letter (`mcq_accuracy`), on their own clips and on other clips (chance 0.25);
-- `fg` / `fg_other`: the same for the FG benchmark's held-out "where" questions.
+- `fg` / `fg_other`: the same for the FG benchmark's held-out "where" questions;
+- `choice_ans…`, `fg_ans…`: the same questions answered by the likeliest whole option answer
+  ("D. center-right", `mcq_accuracy(…, "answer")`) instead of the likeliest letter;
+- `top_in_box` (salience on): the share of training clips whose most salient cell lies in
+  the defect's box, in a keyframe of its seconds (the fixed rule at step 0);
+- `held_nll_own` / `held_nll_other`, `held_pick` / `held_pick_other` (with `--held-out`): the
+  place NLL on held-out photographs' open / cloze "where" answers, and the share of them whose
+  true place is the likeliest of the nine in the same answer (chance 1/9; asked of other clips,
+  what the answer priors alone give). No option letters: this is the place read from the video
+  (the letter is a further hop, "Proof of learning").
 """
 
 from __future__ import annotations
@@ -33,6 +44,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from vqa.distort.regions import LOCATIONS
 from vqa.evaluate.choice import mcq_accuracy, other_clips
 from vqa.model.batch import loss_on, prepare_sample
 from vqa.model.inference import sample_video
@@ -88,6 +100,58 @@ def place_nll(model, samples: list[dict], frames: dict, shift: int = 0) -> float
     return sum(out) / max(1, len(out))
 
 
+def in_box(cell: int, k: int, q, specs: list[dict]) -> bool:
+    grid = math.isqrt(q.frames.shape[1])
+    r, c = divmod(cell, grid)
+    x, y = (c + 0.5) * q.info.width / grid, (r + 0.5) * q.info.height / grid
+    sec = int(q.indices[k] / q.info.fps)
+    return any(sp["box"][0] <= x < sp["box"][2] and sp["box"][1] <= y < sp["box"][3]
+               and sp["start"] <= sec < sp["start"] + sp["duration"] for sp in specs)
+
+
+@torch.no_grad()
+def top_in_box(model, samples: list[dict], frames: dict) -> float:
+    """Share of the samples' clips whose most salient keyframe cell lies in the defect."""
+    hits, seen = [], set()
+    for d in samples:
+        if d["video"] in seen:
+            continue
+        seen.add(d["video"])
+        q = frames[d["video"]]["quality"]
+        w = model.places.salience.weights(torch.as_tensor(q.frames))
+        k, cell = divmod(int(w.flatten().argmax()), w.shape[1])
+        hits.append(in_box(cell, k, q, json.loads(d["meta"])["specs"]))
+    return sum(hits) / max(1, len(hits))
+
+
+@torch.no_grad()
+def answer_nll(model, d: dict, video) -> float:
+    p = prepare_sample(model, d, video)
+    lp = torch.log_softmax(model.llm(inputs_embeds=p["embeds"][None]).logits[0].float(), -1)
+    y = p["labels"]
+    at = (y != -100).nonzero()[:, 0]
+    return -float(lp[at - 1, y[at]].sum())
+
+
+@torch.no_grad()
+def place_pick(model, samples: list[dict], frames: dict, shift: int = 0) -> float:
+    """Share of answers whose true place is the likeliest of the nine in the same answer."""
+    model.eval()
+    hits = []
+    for i, d in enumerate(samples):
+        video = samples[(i + shift) % len(samples)]["video"]
+        if shift and video == d["video"]:
+            continue
+        value = json.loads(d["meta"])["value"]
+        answer = d["conversations"][1]["value"]
+        nll = {}
+        for place in LOCATIONS:
+            turns = [d["conversations"][0], {"from": "gpt", "value": answer.replace(value, place)}]
+            nll[place] = answer_nll(model, {**d, "conversations": turns}, frames[video])
+        hits.append(min(nll, key=nll.get) == value)
+    return sum(hits) / max(1, len(hits))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--samples", required=True, help="in-context samples (.jsonl)")
@@ -100,13 +164,19 @@ def main(argv=None) -> int:
     ap.add_argument("--marker", action="store_true")
     ap.add_argument("--hint", action="store_true")
     ap.add_argument("--free", action="store_true", help="free grounding embeddings")
+    ap.add_argument("--no-salience", action="store_true", help="grounding.salience off")
+    ap.add_argument("--save", default=None, help="save the trained model to this folder")
+    ap.add_argument("--held-out", nargs="*", default=[],
+                    help="in-context samples (.jsonl) of photographs never trained on")
     ap.add_argument("--cache", default=None, help="pickle of the decoded clips (made if absent)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
-    model = build_model(tiny(**({"grounding": {"words": None}} if a.free else {})))
+    grounding = {**({"words": None} if a.free else {}),
+                 **({"salience": False} if a.no_salience else {})}
+    model = build_model(tiny(**({"grounding": grounding} if grounding else {})))
     samples = [d for d in map(json.loads, open(a.samples))
                if json.loads(d["meta"]).get("aspect") == "where"]
     if not samples:
@@ -131,6 +201,12 @@ def main(argv=None) -> int:
     train_choice = choice_items(samples)
     train_choice = rng.sample(train_choice, min(120, len(train_choice)))
     fg = [it for it in map(json.loads, filter(str.strip, open(a.fg))) if it["concern"] == "where"]
+    held = [d for f in a.held_out for d in map(json.loads, filter(str.strip, open(f)))
+            if json.loads(d["meta"]).get("aspect") == "where"
+            and json.loads(d["meta"])["form"] in ("open", "cloze")]
+    for v in dict.fromkeys(d["video"] for d in held):
+        frames.setdefault(v, sample_video(model, v))
+    picks = rng.sample(answers, min(60, len(answers)))
 
     def decoded(items: list[dict]) -> list[dict]:  # training clips as held (and marked)
         return [{**it, "video": frames[it["video"]]} for it in items]
@@ -142,7 +218,24 @@ def main(argv=None) -> int:
              "choice": mcq_accuracy(model, decoded(train_choice))["accuracy"],
              "choice_other": mcq_accuracy(model, decoded(other_clips(train_choice)))["accuracy"],
              "fg": mcq_accuracy(model, fg)["accuracy"],
-             "fg_other": mcq_accuracy(model, other_clips(fg))["accuracy"], "fg_n": len(fg)}
+             "fg_other": mcq_accuracy(model, other_clips(fg))["accuracy"], "fg_n": len(fg),
+             "choice_ans": mcq_accuracy(model, decoded(train_choice), "answer")["accuracy"],
+             "choice_ans_other": mcq_accuracy(model, decoded(other_clips(train_choice)),
+                                              "answer")["accuracy"],
+             "fg_ans": mcq_accuracy(model, fg, "answer")["accuracy"],
+             "fg_ans_other": mcq_accuracy(model, other_clips(fg), "answer")["accuracy"],
+             "pick": place_pick(model, picks, frames),
+             "pick_other": place_pick(model, picks, frames, shift=7)}
+        if model.places.salience is not None:
+            r["top_in_box"] = top_in_box(model, samples, frames)
+            r["gain"], r["prior"] = (model.places.salience.gain.item(),
+                                     model.places.salience.prior.item())
+        if held:
+            r.update({"held_nll_own": place_nll(model, held, frames),
+                      "held_nll_other": place_nll(model, held, frames, shift=7),
+                      "held_pick": place_pick(model, held, frames),
+                      "held_pick_other": place_pick(model, held, frames, shift=7),
+                      "held_n": len(held)})
         print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()}),
               flush=True)
 
@@ -152,6 +245,7 @@ def main(argv=None) -> int:
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * s / a.steps)))
     t0 = time.time()
+    report(0, t0)
     for step in range(1, a.steps + 1):
         model.train()
         batch = rng.sample(samples, a.batch)
@@ -165,6 +259,8 @@ def main(argv=None) -> int:
             print(f"step {step} loss {loss.item():.3f} {time.time() - t0:.0f}s", flush=True)
         if step % a.eval_every == 0 or step == a.steps:
             report(step, t0)
+    if a.save:
+        model.save_pretrained(a.save)
     return 0
 
 

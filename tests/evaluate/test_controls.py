@@ -49,3 +49,33 @@ def test_other_clips_refuses_when_one_clip_holds_most_questions():
     items = [{"video": "a.mp4"}] * 3 + [{"video": "b.mp4"}]
     with pytest.raises(ValueError, match="3 of 4 items share one clip"):
         other_clips(items)
+
+
+def test_choose_answer_picks_the_option_whose_whole_answer_the_model_finds_likeliest(
+        clip_factory):
+    """lm-evaluation-harness style: each option's answer ("B. second") is scored as training
+    scores it (the teacher-forced language loss over the answer's tokens), the lowest total wins."""
+    import torch
+
+    from vqa.evaluate.choice import choose_answer, option_answers
+    from vqa.model.batch import loss_on, prepare_sample
+    from vqa.model.inference import sample_video
+    from vqa.model.presets import build_model
+
+    torch.manual_seed(0)
+    model = build_model("tiny").eval()
+    video = sample_video(model, str(clip_factory("ca.mp4", width=64, height=48, frames=24,
+                                                 fps=8.0, seed=1)))
+    question = "Where is the blur?\nA. top-left\nB. center\nC. bottom-right"
+    answers = option_answers(["top-left", "center", "bottom-right"])
+    assert answers == ["A. top-left", "B. center", "C. bottom-right"]
+    totals = []
+    with torch.no_grad():
+        for a in answers:
+            p = prepare_sample(model, {"video": None, "conversations": [
+                {"from": "human", "value": question}, {"from": "gpt", "value": a}]}, video)
+            totals.append(float(loss_on(model, [p])["lm_loss"]) * int((p["labels"] != -100).sum()))
+    assert len(set(totals)) == 3
+    assert choose_answer(model, video, question, answers) == int(np.argmin(totals))
+    # the choice follows the answer, not its place in the list
+    assert choose_answer(model, video, question, answers[::-1]) == 2 - int(np.argmin(totals))

@@ -39,6 +39,8 @@ def test_stage_rates_answers_pairs_and_errors(registered, clip_factory, tmp_path
     assert json.loads(out["q-pair"]["result"])["reply"] in ("A", "B")  # likelihood: a letter
     assert isinstance(json.loads(out["q-open"]["result"])["reply"], str)  # open: generated
     assert out[str(broken)]["result"] is None and "broken.mp4" in out[str(broken)]["error"]
+    ev.answer = "answer_likelihood"  # the likeliest whole option answer: a letter too
+    assert ev.ask(ask)["reply"] in ("A", "B")
 
 
 def test_finevd_attribute_answers_parse_against_the_closed_set():

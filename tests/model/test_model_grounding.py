@@ -30,7 +30,7 @@ def test_keyframe_seconds_count_whole_seconds_from_the_start():
 def test_tokens_carry_their_cell_and_second(tmp_path):
     from vqa.model.vqa_model import VQAModel
 
-    m = _model(max_seconds=4, words=None)  # free embeddings
+    m = _model(max_seconds=4, words=None, salience=False)  # free embeddings
     flat = np.full((2, 64, 64, 3), 128, np.uint8)  # every cell and frame alike
     q = quality_features(flat, None, 4)
     with torch.no_grad():
@@ -74,7 +74,7 @@ def test_named_places_are_the_llm_embeddings_of_their_words(tmp_path):
     moves the places with them, and nothing extra is saved."""
     from vqa.model.vqa_model import VQAModel
 
-    m = _model()
+    m = _model(salience=False)  # only the places here (the salience: below)
     assert m.places.tied
     assert [k for k in m.state_dict() if k.startswith("places.")] == ["places.scale"]
     emb = m.llm.get_input_embeddings()
@@ -119,3 +119,49 @@ def test_place_words_must_fit_the_grid_and_the_vocabulary():
     cfg.grounding.words.seconds = ["1st", "zeroth-ish"]
     with pytest.raises(ConfigError, match="does not know 'zeroth-ish'"):
         build_model(cfg)
+
+
+def test_salience_tells_every_token_where_and_when_the_odd_cell_is(tmp_path):
+    """`grounding.salience`: at init the weights follow the fixed rule (a cell whose statistics
+    lie far from the clip's other cells), and every token gets the same vector: the weighted
+    place and second, here the bottom-right cell's in the 2nd second."""
+    from vqa.model.salience import cell_z
+    from vqa.model.vqa_model import VQAModel
+
+    m = _model(salience=True)
+    frames = np.full((3, 64, 64, 3), 128, np.uint8)
+    frames[1, 48:, 48:] = np.random.default_rng(0).integers(0, 256, (16, 16, 3))  # one noisy cell
+    q = quality_features(frames, None, 4)
+    w = m.places.salience.weights(torch.as_tensor(q)).detach()
+    assert divmod(int(w.flatten().argmax()), 16) == (1, 15) and float(w.sum()) == pytest.approx(1)
+    assert float(w[1, 15]) > 0.9
+    assert cell_z(torch.as_tensor(q)).abs().sum(-1).flatten().argmax() == 16 + 15
+    with torch.no_grad():
+        on = m.encode_keyframes(frames, q, [0, 1, 2])
+        sal, m.places.salience = m.places.salience, None
+        off = m.encode_keyframes(frames, q, [0, 1, 2])
+        m.places.salience = sal
+        added = on - off
+        assert torch.allclose(added, added[0, 0].expand_as(added), atol=1e-5)  # the same for all
+        emb = m.llm.get_input_embeddings()
+
+        def word(w):
+            return emb.weight[m.tokenizer(w, add_special_tokens=False)["input_ids"]].mean(0)
+
+        want = float(m.places.scale) * ((word("bottom") + word("down")) / 2 + word("right")
+                                        + word("2nd"))
+        assert float((added[0, 0] - want).norm()) < 0.1 * float(want.norm())
+    m.save_pretrained(tmp_path / "m")
+    back = VQAModel.from_pretrained(tmp_path / "m")
+    assert back.cfg.grounding.salience and back.places.salience is not None
+    with torch.no_grad():
+        assert torch.allclose(back.encode_keyframes(frames, q, [0, 1, 2]), on, atol=1e-6)
+
+
+def test_salience_needs_quality_features_and_overrides_merge_into_the_preset():
+    from vqa.model.presets import tiny
+
+    cfg = tiny(grounding={"salience": True})  # merged: tiny's words and `enabled` stay
+    assert cfg.grounding.enabled and cfg.grounding.words is not None
+    with pytest.raises(ConfigError, match="grounding.salience needs quality.enabled"):
+        tiny(grounding={"salience": True}, quality={"enabled": False})

@@ -103,7 +103,7 @@ def test_tiny_model_adds_them_to_the_vision_tokens(tmp_path):
         assert not torch.allclose(t1, t2)
         back.quality_proj.gate.zero_()
         proj = back.quality_proj.proj(q)
-        want = back.places(proj, [0, 1], back.llm.get_input_embeddings())
+        want = back.places(proj, [0, 1], back.llm.get_input_embeddings(), q)
         assert torch.allclose(back.encode_keyframes(kf, q, [0, 1]), want, atol=1e-6)
         with pytest.raises(ValueError, match="reads quality features"):
             back.encode_keyframes(kf, seconds=[0, 1])  # one way to make them: sample_frames

@@ -1,5 +1,8 @@
-"""Multiple-choice and yes/no accuracy by answer likelihood: the option letter (or Yes/No) whose
-next-token logit is highest after the assistant turn opens — no free-form parsing needed."""
+"""Multiple-choice and yes/no accuracy by answer likelihood — no free-form parsing needed: the
+option letter (or Yes/No) whose next-token logit is highest after the assistant turn opens, or
+the option whose whole answer ("B. the 2nd second") is likeliest, as lm-evaluation-harness scores
+multiple choice. The second asks less of a small model: it reads the option's words beside the
+video, where the first also needs the hop from the words it prefers to the letter before them."""
 
 from __future__ import annotations
 
@@ -25,16 +28,41 @@ def choose(model, video, question: str, answers: list[str]) -> int:
     return int(torch.argmax(logits[ids]))
 
 
-def mcq_accuracy(model, items: list[dict]) -> dict:
+@torch.no_grad()
+def choose_answer(model, video, question: str, answers: list[str]) -> int:
+    """Index of the likeliest whole answer: the sum of its tokens' log-probabilities (every
+    answer is scored to its end-of-turn token, so each pays for its length alike)."""
+    model.eval()
+    enc = encode_video(model, video)
+    scores = []
+    for a in answers:
+        layout = layout_for(model, enc, [{"role": "user", "content": question},
+                                         {"role": "assistant", "content": a}], None)
+        labels = layout.tensors()["labels"].to(model.device)
+        emb = model.embed(layout, enc["vision"], enc["motion"])
+        lp = torch.log_softmax(model.llm(inputs_embeds=emb[None]).logits[0].float(), -1)
+        at = (labels != -100).nonzero()[:, 0]
+        scores.append(float(lp[at - 1, labels[at]].sum()))
+    return max(range(len(answers)), key=scores.__getitem__)
+
+
+def option_answers(options: list[str]) -> list[str]:
+    """The answers a choice question's options read as: "A. top-left", … (the training form)."""
+    return [f"{letter}. {o}" for letter, o in zip(string.ascii_uppercase, options)]
+
+
+def mcq_accuracy(model, items: list[dict], by: str = "letter") -> dict:
     """FG-benchmark items ({"video", "question", "options", "answer": letter}) → accuracy, the
-    random-guess rate, and accuracy per category."""
+    random-guess rate, and accuracy per category; `by` "letter" (`choose`) or "answer"
+    (`choose_answer` on `option_answers`)."""
     from vqa.errors import VideoError
 
     hits, chance, per = [], [], {}
     for it in items:
         letters = list(string.ascii_uppercase[:len(it["options"])])
         try:
-            k = choose(model, it["video"], it["question"], letters)
+            k = choose(model, it["video"], it["question"], letters) if by == "letter" else \
+                choose_answer(model, it["video"], it["question"], option_answers(it["options"]))
         except (VideoError, FileNotFoundError):
             continue
         ok = letters[k] == it["answer"]

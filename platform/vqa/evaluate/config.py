@@ -23,8 +23,10 @@ class EvaluateConfig:
     actor_cpus: float = 1.0
     actor_gpus: float | None = None   # None: 1 per actor when the cluster has GPUs, else 0
     batch_size: int = 2               # items per actor call
-    answer: Literal["generate", "likelihood"] = "generate"  # greedy text, or the likeliest
-    # option letter's first token (always a letter: no judge needed for choices)
+    # greedy text; the likeliest option letter's first token ("likelihood"); or the likeliest
+    # whole option answer, "B. the 2nd second" ("answer_likelihood", lm-evaluation-harness's
+    # multiple-choice scoring). Both likelihoods always give a letter: no judge needed
+    answer: Literal["generate", "likelihood", "answer_likelihood"] = "generate"
     max_new_tokens: int = 64
     bootstrap: int = 1000             # resamples for the CIs (0: none)
     confidence: float = 0.95

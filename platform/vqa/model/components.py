@@ -126,9 +126,11 @@ class TokenPlaces(nn.Module):
     embeddings, or with `names` (`place_names`) the LLM's own embeddings of the words that name
     each place, times a learned scale (`grounding.words`)."""
 
-    def __init__(self, cells: int, max_seconds: int, width: int, names: dict | None = None):
+    def __init__(self, cells: int, max_seconds: int, width: int, names: dict | None = None,
+                 salience: nn.Module | None = None):
         super().__init__()
         self.tied = names is not None
+        self.salience = salience  # `SalientPlace` (grounding.salience) or None
         if self.tied:  # derived from the config and the tokenizer: not saved
             for key in ("ids", "cell", "second"):
                 self.register_buffer(f"{key}_names", names[key], persistent=False)
@@ -137,11 +139,13 @@ class TokenPlaces(nn.Module):
             self.cell = nn.Parameter(torch.randn(cells, width) * 0.02)
             self.second = nn.Parameter(torch.randn(max_seconds, width) * 0.02)
 
-    def forward(self, tokens: torch.Tensor, seconds, embed: nn.Module | None = None
+    def forward(self, tokens: torch.Tensor, seconds, embed: nn.Module | None = None,
+                quality: torch.Tensor | None = None, clips: list[int] | None = None
                 ) -> torch.Tensor:
         """tokens (K, n, D), seconds (K,) whole seconds from the clip's start → (K, n, D);
         `embed`: the LLM's input embedding (tied places), called as a module so that ZeRO-3
-        gathers its weight."""
+        gathers its weight; `quality`: the keyframes' quality features and `clips` the keyframe
+        count of each clip in K (with `salience`, which reads each clip alone)."""
         if self.tied:
             words = embed(self.ids_names).to(tokens.dtype)
             scale = self.scale.to(words)
@@ -150,7 +154,15 @@ class TokenPlaces(nn.Module):
         else:
             cell, second = self.cell, self.second
         s = torch.as_tensor(seconds, device=tokens.device).long().clamp(0, len(second) - 1)
-        return tokens + (cell[None] + second[s][:, None]).to(tokens.dtype)
+        out = tokens + (cell[None] + second[s][:, None]).to(tokens.dtype)
+        if self.salience is None:
+            return out
+        if quality is None:
+            raise ValueError("grounding.salience reads the quality features: pass 'quality'")
+        quality = torch.as_tensor(quality, device=tokens.device)
+        parts = zip(out.split(clips or [len(out)]), quality.split(clips or [len(out)]),
+                    s.split(clips or [len(out)]))
+        return torch.cat([self.salience(t, q, cell, second[k]) for t, q, k in parts])
 
 
 def place_names(words, tokenizer) -> dict[str, torch.Tensor]:

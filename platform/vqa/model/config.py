@@ -154,6 +154,9 @@ class GroundingConfig:
     max_seconds: int = 64  # free embeddings: keyframes at or past it share the last one
     # name places in the answers' own words instead of free embeddings (`PlaceWords`)
     words: PlaceWords | None = None
+    # tell every token where and when the clip's most unusual cells are (needs quality
+    # features; `vqa.model.salience`)
+    salience: bool = False
 
 
 @dataclass
@@ -211,6 +214,9 @@ class VQAConfig:
         if self.grounding.enabled and (n is None or self.grounding.max_seconds < 1):
             raise ConfigError("grounding.enabled needs vision.tokens_per_frame (one embedding "
                               "per token cell) and grounding.max_seconds >= 1")
+        if self.grounding.enabled and self.grounding.salience and not self.quality.enabled:
+            raise ConfigError("grounding.salience needs quality.enabled: a cell's salience is "
+                              "read from its quality features")
         w = self.grounding.words
         if self.grounding.enabled and w is not None and \
                 not len(w.rows) == len(w.cols) == math.isqrt(n):

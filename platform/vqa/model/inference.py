@@ -54,8 +54,9 @@ def encode_batch(model, videos: list, timings: dict | None = None) -> list[dict]
         for group in _same_shape(ss, "keyframes", frames_only=True):
             quality = _joined(ss, group, "quality") if "quality" in ss[group[0]] else None
             seconds = np.concatenate([keyframe_seconds(ss[i]["keyframes"]) for i in group])
-            tokens = model.encode_keyframes(_joined(ss, group, "keyframes"), quality, seconds)
             sizes = [len(ss[i]["keyframes"].frames) for i in group]
+            tokens = model.encode_keyframes(_joined(ss, group, "keyframes"), quality, seconds,
+                                            sizes)
             for i, t in zip(group, tokens.split(sizes)):
                 vision[i] = t
     motion: list = [None] * len(ss)

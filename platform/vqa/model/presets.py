@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from vqa.config import load
+from vqa.config import deep_merge, from_dict, read_yaml
 from vqa.errors import ConfigError
 from vqa.model.config import VQAConfig
 
@@ -46,11 +46,15 @@ def names() -> list[str]:
     return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
 
 
-def preset_config(name: str, overrides: dict | None = None) -> VQAConfig:
+def preset_config(name: str, overrides: dict | None = None, where: str | None = None
+                  ) -> VQAConfig:
+    """The preset with `overrides` merged in mapping by mapping (`{"lora": {"r": 8}}` keeps the
+    preset's other LoRA keys); `where` names the overrides in errors."""
     path = PRESET_DIR / f"{name}.yaml"
     if not path.exists():
         raise ConfigError(f"unknown model preset '{name}'; known: {names()}")
-    return load(VQAConfig, path, overrides)
+    return from_dict(VQAConfig, deep_merge(read_yaml(path) or {}, overrides or {}),
+                     where=where or str(path))
 
 
 def tiny(**overrides) -> VQAConfig:

@@ -14,6 +14,7 @@ from vqa.model.lora import FLAG, set_trainable, wrap_lora
 from vqa.model.motion import MotionExtractor, MotionProjector
 from vqa.model.prompting import MOTION, VISION, Layout, rating_turns
 from vqa.model.quality import QualityProjector
+from vqa.model.salience import SalientPlace
 from vqa.model.scoring import level_token_ids
 
 
@@ -31,7 +32,8 @@ class VQAModel(nn.Module):
             if cfg.quality.enabled else None
         g = cfg.grounding
         self.places = TokenPlaces(cfg.vision.tokens_per_frame, g.max_seconds, width,
-                                  place_names(g.words, tokenizer) if g.words else None) \
+                                  place_names(g.words, tokenizer) if g.words else None,
+                                  SalientPlace() if g.salience else None) \
             if g.enabled else None
         self.score_head = ScoreHead(width, cfg.head.hidden, len(cfg.head.dimensions)) \
             if cfg.head.enabled else None
@@ -112,12 +114,15 @@ class VQAModel(nn.Module):
         s = torch.tensor(std, device=x.device).view(1, 3, 1, 1)
         return (x - m) / s
 
-    def encode_keyframes(self, frames, quality=None, seconds=None) -> torch.Tensor:
+    def encode_keyframes(self, frames, quality=None, seconds=None,
+                         clips: list[int] | None = None) -> torch.Tensor:
         """uint8 (K, H, W, 3) → LLM-width tokens (K, n, D); with `quality` on, each token also
         carries its cell's and the clip's quality features, as `sample_frames` gives them (from
         the decoded keyframes, not the mosaic here: there is one way to compute them); with
         `grounding` on, its cell's and its keyframe's second's embeddings (`seconds`: (K,)
-        whole seconds from the start, `keyframe_seconds`)."""
+        whole seconds from the start, `keyframe_seconds`). `clips`: the keyframe count of each
+        clip when K holds several clips' keyframes (one clip if None): `grounding.salience`
+        compares a cell with its own clip's cells only."""
         px = self._pixels(frames, self.cfg.vision.mean, self.cfg.vision.std)
         tokens = self.vision_proj(self.vision(px.to(self.dtype)))
         if self.quality_proj is not None:
@@ -129,7 +134,8 @@ class VQAModel(nn.Module):
             if seconds is None:
                 raise ValueError("this model grounds tokens in time: pass each keyframe's "
                                  "second (vqa.model.inference.keyframe_seconds)")
-            tokens = self.places(tokens, seconds, self.llm.get_input_embeddings())
+            tokens = self.places(tokens, seconds, self.llm.get_input_embeddings(), quality,
+                                 clips)
         return tokens
 
     def encode_motion(self, frames) -> torch.Tensor:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from vqa.config import deep_merge, from_dict
+from vqa.config import from_dict
 from vqa.errors import ConfigError
 from vqa.model.config import VQAConfig
 from vqa.train.config import ModelSpec
@@ -16,7 +16,7 @@ from vqa.train.config import ModelSpec
 def resolve_model(spec: ModelSpec) -> tuple[VQAConfig, str | None]:
     """→ (model config, local folder to start from or None). `overrides` merge into the preset
     (`lora: {r: 8}` keeps the preset's other LoRA keys); unknown keys fail naming the key."""
-    from vqa.model.presets import PRESET_DIR, names
+    from vqa.model.presets import PRESET_DIR, names, preset_config
 
     if spec.init_from:
         from vqa.model.registry import resolve_model_path
@@ -30,7 +30,5 @@ def resolve_model(spec: ModelSpec) -> tuple[VQAConfig, str | None]:
     path = PRESET_DIR / f"{spec.preset}.yaml"
     if not path.exists():
         raise ConfigError(f"model.preset: unknown preset '{spec.preset}'; known: {names()}")
-    base = yaml.safe_load(path.read_text()) or {}
-    cfg = from_dict(VQAConfig, deep_merge(base, spec.overrides), where="model.overrides")
-    return cfg, None
+    return preset_config(spec.preset, spec.overrides, where="model.overrides"), None
 
