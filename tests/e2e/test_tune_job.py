@@ -44,9 +44,11 @@ def test_asha_search_stops_a_trial_and_writes_the_best_config(tmp_path, ray_loca
         rows = darkened_rows(tmp_path, photos, seed)
         (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     # the tiny preset's quality features let even a random init rank darkening (seen: 0.89 at
-    # lr 1e-5): off here, so the trials differ in what they learn, which is what ASHA compares
+    # lr 1e-5): off here (and the salience read from them), so the trials differ in what they
+    # learn, which is what ASHA compares
     train = {"name": "tt", "out": str(tmp_path / "unused"),
-             "model": {"preset": "tiny", "overrides": {"quality": {"enabled": False}}},
+             "model": {"preset": "tiny", "overrides": {"quality": {"enabled": False},
+                                                       "grounding": {"salience": False}}},
              "datasets": {"r": {"path": str(tmp_path / "train.jsonl")},
                           "v": {"path": str(tmp_path / "val.jsonl")}},
              "stages": [{"name": "rating", "datasets": ["r"],
