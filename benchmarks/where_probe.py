@@ -45,7 +45,7 @@ import torch
 from tqdm import tqdm
 
 from vqa.distort.regions import LOCATIONS
-from vqa.evaluate.choice import mcq_accuracy, other_clips
+from vqa.evaluate.choice import choose_answer, mcq_accuracy, other_clips
 from vqa.model.batch import loss_on, prepare_sample
 from vqa.model.inference import sample_video
 from vqa.model.presets import build_model, tiny
@@ -124,31 +124,18 @@ def top_in_box(model, samples: list[dict], frames: dict) -> float:
     return sum(hits) / max(1, len(hits))
 
 
-@torch.no_grad()
-def answer_nll(model, d: dict, video) -> float:
-    p = prepare_sample(model, d, video)
-    lp = torch.log_softmax(model.llm(inputs_embeds=p["embeds"][None]).logits[0].float(), -1)
-    y = p["labels"]
-    at = (y != -100).nonzero()[:, 0]
-    return -float(lp[at - 1, y[at]].sum())
-
-
-@torch.no_grad()
 def place_pick(model, samples: list[dict], frames: dict, shift: int = 0) -> float:
     """Share of answers whose true place is the likeliest of the nine in the same answer."""
-    model.eval()
     hits = []
     for i, d in enumerate(samples):
         video = samples[(i + shift) % len(samples)]["video"]
         if shift and video == d["video"]:
             continue
         value = json.loads(d["meta"])["value"]
-        answer = d["conversations"][1]["value"]
-        nll = {}
-        for place in LOCATIONS:
-            turns = [d["conversations"][0], {"from": "gpt", "value": answer.replace(value, place)}]
-            nll[place] = answer_nll(model, {**d, "conversations": turns}, frames[video])
-        hits.append(min(nll, key=nll.get) == value)
+        question, answer = (t["value"] for t in d["conversations"][:2])
+        k = choose_answer(model, frames[video], question,
+                          [answer.replace(value, place) for place in LOCATIONS])
+        hits.append(list(LOCATIONS)[k] == value)
     return sum(hits) / max(1, len(hits))
 
 

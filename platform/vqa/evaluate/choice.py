@@ -51,18 +51,24 @@ def option_answers(options: list[str]) -> list[str]:
     return [f"{letter}. {o}" for letter, o in zip(string.ascii_uppercase, options)]
 
 
+def pick_option(model, video, question: str, options: list[str], by: str = "letter") -> int:
+    """Index of the chosen option: by its letter's first token (`choose`, `by="letter"`) or by
+    its whole answer (`choose_answer` on `option_answers`, `by="answer"`)."""
+    if by == "letter":
+        return choose(model, video, question, list(string.ascii_uppercase[:len(options)]))
+    return choose_answer(model, video, question, option_answers(options))
+
+
 def mcq_accuracy(model, items: list[dict], by: str = "letter") -> dict:
     """FG-benchmark items ({"video", "question", "options", "answer": letter}) → accuracy, the
-    random-guess rate, and accuracy per category; `by` "letter" (`choose`) or "answer"
-    (`choose_answer` on `option_answers`)."""
+    random-guess rate, and accuracy per category; `by` as in `pick_option`."""
     from vqa.errors import VideoError
 
     hits, chance, per = [], [], {}
     for it in items:
         letters = list(string.ascii_uppercase[:len(it["options"])])
         try:
-            k = choose(model, it["video"], it["question"], letters) if by == "letter" else \
-                choose_answer(model, it["video"], it["question"], option_answers(it["options"]))
+            k = pick_option(model, it["video"], it["question"], it["options"], by)
         except (VideoError, FileNotFoundError):
             continue
         ok = letters[k] == it["answer"]

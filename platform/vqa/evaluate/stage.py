@@ -67,14 +67,13 @@ class Evaluator:
                 **{f"pred_{d}": v for d, v in res["dimensions"].items()}}
 
     def ask(self, p: dict) -> dict:
-        from vqa.evaluate.choice import choose, choose_answer, option_answers
+        from vqa.evaluate.choice import pick_option
 
         video = pair_input(self.model, p["videos"])
         if self.answer != "generate" and p["options"]:
-            letters = list(string.ascii_uppercase[:len(p["options"])])
-            k = choose(self.model, video, p["prompt"], letters) if self.answer == "likelihood" \
-                else choose_answer(self.model, video, p["prompt"], option_answers(p["options"]))
-            return {"reply": letters[k]}
+            by = "letter" if self.answer == "likelihood" else "answer"
+            return {"reply": string.ascii_uppercase[pick_option(self.model, video, p["prompt"],
+                                                                p["options"], by)]}
         msgs = [{"role": "user", "content": p["prompt"]}]
         return {"reply": self.model.chat(video, msgs, max_new_tokens=self.max_new_tokens)}
 

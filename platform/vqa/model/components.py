@@ -159,9 +159,9 @@ class TokenPlaces(nn.Module):
             return out
         if quality is None:
             raise ValueError("grounding.salience reads the quality features: pass 'quality'")
-        quality = torch.as_tensor(quality, device=tokens.device)
-        parts = zip(out.split(clips or [len(out)]), quality.split(clips or [len(out)]),
-                    s.split(clips or [len(out)]))
+        sizes = clips or [len(out)]
+        parts = zip(out.split(sizes), torch.as_tensor(quality, device=tokens.device).split(sizes),
+                    s.split(sizes))
         return torch.cat([self.salience(t, q, cell, second[k]) for t, q, k in parts])
 
 

@@ -129,7 +129,8 @@ class VQAModel(nn.Module):
             if quality is None:
                 raise ValueError("this model reads quality features: pass the 'quality' part of "
                                  "vqa.model.frames.sample_frames / model_inputs")
-            tokens = self.quality_proj(torch.as_tensor(quality).to(self.device), tokens)
+            quality = torch.as_tensor(quality).to(self.device)  # once, also for the places
+            tokens = self.quality_proj(quality, tokens)
         if self.places is not None:
             if seconds is None:
                 raise ValueError("this model grounds tokens in time: pass each keyframe's "
