@@ -36,7 +36,8 @@ def test_strategies_are_stage_lists_in_configs():
     comp, rev = by_name["local-complementary"], by_name["local-complementary-reverse"]
     assert [s.datasets for s in comp.stages] == [s.datasets for s in reversed(rev.stages)]
     assert len(by_name["local-mix"].stages) == 1 and \
-        len(by_name["local-mix"].stages[0].datasets) == 2
+        by_name["local-mix"].stages[0].datasets == ["rating", "incontext", "incontext_where"]
+    assert comp.datasets["incontext_where"].meta == {"aspect": ["where"]}
     omni = by_name["cluster-omnivqa-7b"].stages[0].optim
     assert (omni.lr, omni.group_lr, omni.warmup_ratio, omni.batch_size) == \
         (1e-5, {"vision": 2e-6}, 0.03, 8)
@@ -137,6 +138,42 @@ def test_a_stage_with_no_usable_sample_fails_with_the_reason(tmp_path):
     cfg = from_dict(TrainConfig, minimal(datasets={"a": {"path": str(samples),
                                                          "tasks": ["rating"]}}))
     with pytest.raises(ConfigError, match="hold no sample"):
+        stage_samples(cfg, cfg.stages[0])
+
+
+def test_a_stage_mixes_its_datasets_by_meta_filter_and_repeat(tmp_path):
+    """The where questions again beside the whole set: meta picks them, repeat weighs them."""
+    samples = tmp_path / "s.jsonl"
+    rows = []
+    for i, aspect in enumerate(["where", "when", "where", "what"]):
+        clip = tmp_path / f"c{i}.mp4"
+        clip.write_bytes(b"x")
+        rows.append({"id": f"q{i}", "video": str(clip), "task": "incontext",
+                     "meta": json.dumps({"aspect": aspect}), "conversations": [
+                         {"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]})
+    samples.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    data = {"all": {"path": str(samples)},
+            "where": {"path": str(samples), "meta": {"aspect": ["where"]}, "repeat": 2.5}}
+    cfg = from_dict(TrainConfig, minimal(datasets=data, stages=[
+        {"name": "s", "datasets": ["all", "where"]}]))
+    table, counts = stage_samples(cfg, cfg.stages[0])
+    ids = table.column("id").to_pylist()
+    # 4 rows once, the 2 "where" rows twice, then one of them for the half
+    assert counts["samples"] == len(ids) == 4 + 2 * 2 + 1
+    assert sorted(set(ids[4:])) == ["q0", "q2"] and ids[4:8] == ["q0", "q2", "q0", "q2"]
+    bad = [({"meta": {"aspect": "where"}}, "meta.aspect: give a non-empty list"),
+           ({"repeat": 0}, "datasets.where.repeat must be > 0"),
+           ({"mta": {}}, "unknown key 'mta' \\(did you mean 'meta'\\?\\)")]
+    for over, message in bad:
+        with pytest.raises(ConfigError, match=message):
+            from_dict(TrainConfig, minimal(datasets={"where": {"path": "s.jsonl", **over}},
+                                           stages=[{"name": "s", "datasets": ["where"]}]))
+    none = {"path": str(samples), "meta": {"aspect": ["count"]}}
+    cfg = from_dict(TrainConfig, minimal(datasets={"all": data["all"], "none": none}, stages=[
+        {"name": "s", "datasets": ["all", "none"]}]))  # an empty part joins the others
+    assert stage_samples(cfg, cfg.stages[0])[0].num_rows == 4
+    cfg = from_dict(TrainConfig, minimal(datasets={"a": none}))
+    with pytest.raises(ConfigError, match="`meta` filters"):
         stage_samples(cfg, cfg.stages[0])
 
 

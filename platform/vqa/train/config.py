@@ -28,7 +28,23 @@ class DatasetSpec:
     PATHS = ('path',)  # storage paths: vqa.storage.resolve at load
     path: str  # instruction samples (JSONL / parquet), as `vqa.data.read_samples` reads them
     tasks: list[str] = field(default_factory=list)  # keep only these tasks (empty: all)
+    meta: dict[str, list] = field(default_factory=dict)  # keep rows whose meta has key ∈ values
     max_samples: int | None = None
+    # times each row is drawn per epoch: the dataset's weight in a stage's mixture (the integer
+    # part repeats every row, the fraction draws a seeded subset), e.g. the "where" questions
+    # again beside the whole in-context set
+    repeat: float = 1.0
+
+    def check(self, name: str) -> None:  # named: the key in `datasets` is not its own
+        bad = set(self.tasks) - set(TASKS)
+        if bad:
+            raise ConfigError(f"datasets.{name}.tasks: unknown {sorted(bad)}; known {TASKS}")
+        if not self.repeat > 0:
+            raise ConfigError(f"datasets.{name}.repeat must be > 0, got {self.repeat}")
+        for key, values in self.meta.items():
+            if not isinstance(values, list) or not values:
+                raise ConfigError(f"datasets.{name}.meta.{key}: give a non-empty list of the "
+                                  f"values to keep, e.g. {{aspect: [where, when]}}")
 
 
 @dataclass
@@ -154,9 +170,7 @@ class TrainConfig:
                 raise ConfigError(f"stages.{s.name}.trainable: unknown groups {sorted(bad)}; "
                                   f"known {GROUPS}")
         for name, d in self.datasets.items():
-            bad = set(d.tasks) - set(TASKS)
-            if bad:
-                raise ConfigError(f"datasets.{name}.tasks: unknown {sorted(bad)}; known {TASKS}")
+            d.check(name)
         if self.scaling.workers < 1:
             raise ConfigError("scaling.workers must be >= 1")
         if self.checkpoint.every_steps is not None and self.checkpoint.every_steps < 1:

@@ -7,10 +7,12 @@ stage with no usable sample fails up front with the reason."""
 from __future__ import annotations
 
 import itertools
+import json
 import os
 from pathlib import Path
 from typing import Callable, Iterator
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -38,17 +40,46 @@ def read_dataset(name: str, spec: DatasetSpec) -> pa.Table:
     table = read_samples(path)
     if spec.tasks:
         table = table.filter(pc.is_in(table.column("task"), pa.array(spec.tasks)))
+    if spec.meta:
+        try:
+            keep = meta_matches(table.column("meta").to_pylist(), spec.meta)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"datasets.{name}.meta: {path} has a row whose meta is not JSON "
+                              f"({exc})") from exc
+        table = table.filter(pa.array(keep, pa.bool_()))
     if spec.max_samples is not None:
         table = table.slice(0, spec.max_samples)
     base = path.parent if path.is_file() else path
     videos = [_resolve(v, base) for v in table.column("video").to_pylist()]
-    return table.set_column(table.schema.get_field_index("video"), "video", pa.array(videos))
+    return table.set_column(table.schema.get_field_index("video"), "video", pa.array(videos, pa.string()))
+
+
+def meta_matches(metas: list[str | None], wanted: dict[str, list]) -> list[bool]:
+    """Whether each row's meta (JSON text) holds, for every wanted key, one of its values."""
+    out = []
+    for text in metas:
+        meta = json.loads(text) if text else {}
+        out.append(isinstance(meta, dict) and all(meta.get(k) in v for k, v in wanted.items()))
+    return out
+
+
+def repeated(table: pa.Table, times: float, seed: int) -> pa.Table:
+    """Every row `int(times)` times, plus a seeded subset for the fraction."""
+    whole, part = divmod(times, 1.0)
+    parts = [table] * int(whole)
+    if part > 0 and table.num_rows:
+        rng = np.random.default_rng(seed)
+        n = max(1, round(part * table.num_rows))
+        parts.append(table.take(np.sort(rng.choice(table.num_rows, n, replace=False))))
+    return pa.concat_tables(parts) if len(parts) > 1 else parts[0] if parts else table
 
 
 def stage_samples(cfg: TrainConfig, stage: StageConfig) -> tuple[pa.Table, dict]:
-    """The stage's samples (its datasets concatenated) and counts; missing clips dropped and
-    counted here, so that the workers see only samples that can be opened."""
-    tables = [read_dataset(n, cfg.datasets[n]) for n in stage.datasets]
+    """The stage's samples (its datasets, each `repeat` times, concatenated) and counts;
+    missing clips dropped and counted here, so that the workers see only samples that can be
+    opened."""
+    tables = [repeated(read_dataset(n, cfg.datasets[n]), cfg.datasets[n].repeat, cfg.seed)
+              for n in stage.datasets]
     table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
     exists = [("://" in v) or os.path.exists(v) for v in table.column("video").to_pylist()]
     kept = table.filter(pa.array(exists, pa.bool_()))
@@ -56,7 +87,8 @@ def stage_samples(cfg: TrainConfig, stage: StageConfig) -> tuple[pa.Table, dict]
     if kept.num_rows == 0:
         why = (f"all {table.num_rows} samples name videos that do not exist (first: "
                f"{table.column('video')[0].as_py()})") if table.num_rows else \
-            "the datasets hold no sample (check the paths and `tasks` filters)"
+            "the datasets hold no sample (check the paths and the `tasks` / `meta` " \
+            "filters)"
         raise ConfigError(f"stages.{stage.name}: no usable sample: {why}")
     return kept, counts
 
