@@ -5,6 +5,7 @@ in-process on the same clip (`model.rate(path)`, one call after another).
     python benchmarks/serve_load.py                  # tiny model, CPU, a 4 s 360p clip
     python benchmarks/serve_load.py --seconds 8 --size 540p   # a KoNViD / LSVQ-like clip
     python benchmarks/serve_load.py --requests 48 --json
+    python benchmarks/serve_load.py --clients 1 --paired 100   # the two paths alternated
 
 The in-process baseline runs before and after the served runs (the faster one is the
 reference: a busy machine only flatters Serve otherwise), with torch at 1 thread like a
@@ -109,6 +110,37 @@ def served(url: str, uri: str, clients: int, n: int) -> dict:
             "cpu_ms_per_request": cpu_ms}
 
 
+def paired(model_dir: Path, url: str, clip: Path, n: int, seed: int = 0) -> dict:
+    """1 client, the two paths alternated call by call (in-process, then served, n times) while
+    Serve runs: a load that comes and goes slows both sides of a pair alike, which two runs a
+    minute apart do not promise. → both p50s, their ratio and a bootstrap 95 % interval of it
+    (pairs resampled)."""
+    import requests
+
+    from vqa.model.vqa_model import VQAModel
+
+    model, session = VQAModel.from_pretrained(model_dir), requests.Session()
+    model.rate(clip)
+    session.post(url + "/rate", json={"uri": clip.as_uri()}, timeout=300).raise_for_status()
+    local, remote = [], []
+    for _ in range(n):
+        t = time.perf_counter()
+        model.rate(clip)
+        local.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        session.post(url + "/rate", json={"uri": clip.as_uri()}, timeout=300).raise_for_status()
+        remote.append(time.perf_counter() - t)
+    a, b = np.asarray(local), np.asarray(remote)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, n, size=(2000, n))
+    boot = np.median(b[idx], axis=1) / np.median(a[idx], axis=1)
+    return {"pairs": n, "in_process_p50_ms": round(pct(local, 50), 1),
+            "served_p50_ms": round(pct(remote, 50), 1),
+            "overhead": round(float(np.median(b) / np.median(a)), 3),
+            "overhead_ci95": [round(float(q), 3) for q in np.percentile(boot, [2.5, 97.5])],
+            "added_ms_p50": round(float(np.median(b - a)) * 1000, 1)}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--requests", type=int, default=32, help="requests per setting")
@@ -121,6 +153,9 @@ def main(argv=None) -> int:
     ap.add_argument("--deployment", action="append", default=[], metavar="NAME=JSON",
                     help='options over serve_apps/config.yaml, e.g. Decoder=\'{"num_replicas": 2, '
                          '"autoscaling_config": null, "max_ongoing_requests": 1}\'')
+    ap.add_argument("--paired", type=int, default=0, metavar="N",
+                    help="also N alternated in-process / served calls at 1 client (the "
+                         "overhead with its bootstrap interval)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     deployments = {}
@@ -155,6 +190,7 @@ def main(argv=None) -> int:
     try:
         for c in args.clients:
             rows.append(served(url, clip.as_uri(), c, max(args.requests, 2 * c)))
+        pairs = paired(tmp / "model", url, clip, args.paired) if args.paired else None
     finally:
         serve.shutdown()
     rows.append(in_process(tmp / "model", clip, args.requests, "after"))
@@ -166,7 +202,8 @@ def main(argv=None) -> int:
                "deployments": deployments,
                "rows": rows,
                "overhead_1_client": round(one["p50_ms"] / base["p50_ms"], 3) if one else None,
-               "speedup_16_clients": round(top["req_s"] / base["req_s"], 3) if top else None}
+               "speedup_16_clients": round(top["req_s"] / base["req_s"], 3) if top else None,
+               "paired_1_client": pairs}
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
@@ -181,6 +218,10 @@ def main(argv=None) -> int:
                 print(f"CPU ms per request, {r['mode']}: {r['cpu_ms_per_request']}")
         print(f"\nServe p50 / in-process p50 at 1 client: {summary['overhead_1_client']}; "
               f"served req/s at 16 clients / in-process req/s: {summary['speedup_16_clients']}")
+        if pairs:
+            print(f"Alternated at 1 client ({pairs['pairs']} pairs): in-process p50 "
+                  f"{pairs['in_process_p50_ms']} ms, served {pairs['served_p50_ms']} ms, "
+                  f"overhead {pairs['overhead']} (95 % {pairs['overhead_ci95']})")
     return 0
 
 
