@@ -25,11 +25,12 @@ import time
 
 import torch
 
+from vqa.distort.describe import ordinal
 from vqa.distort.regions import LOCATIONS
 from vqa.model.presets import build_model, tiny
 
 LETTERS = "ABCD"
-ORDINALS = ("1st", "2nd", "3rd", "4th", "5th", "6th", "7th", "8th", "9th")
+ORDINALS = [ordinal(n) for n in range(1, 10)]  # the seconds the questions name
 
 
 def prompt(rng: random.Random, values, task: str) -> tuple[str, int]:
@@ -69,12 +70,13 @@ def run(args) -> dict:
           "intermediate_size": 2 * args.hidden, "num_attention_heads": args.heads}
     model = build_model(tiny(llm={"hf_config": hf}))
     tok, llm = model.tokenizer, model.llm
-    values = list(LOCATIONS) if args.options == "places" else list(ORDINALS)
+    values = list(LOCATIONS) if args.options == "places" else ORDINALS
     letter_ids = torch.tensor([tok.convert_tokens_to_ids(L) for L in LETTERS])
     test = batch(tok, held, values, args.task, args.eval_n)
     opt = torch.optim.AdamW(llm.parameters(), lr=args.lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=args.steps,
-                                                pct_start=0.05)
+                                                pct_start=max(0.05, 2 / args.steps))
+    # (a warm-up of at least 2 steps: OneCycleLR divides by its length)
     t0, curve = time.perf_counter(), []
     for step in range(args.steps + 1):
         if step % args.eval_every == 0 or step == args.steps:

@@ -72,7 +72,7 @@ def repeated(table: pa.Table, times: float, seed: int) -> pa.Table:
         rng = np.random.default_rng(seed)
         n = max(1, round(part * table.num_rows))
         parts.append(table.take(np.sort(rng.choice(table.num_rows, n, replace=False))))
-    return pa.concat_tables(parts) if len(parts) > 1 else parts[0] if parts else table
+    return pa.concat_tables(parts) if parts else table  # repeat < 1 of an empty table
 
 
 def stage_samples(cfg: TrainConfig, stage: StageConfig) -> tuple[pa.Table, dict]:
