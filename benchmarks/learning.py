@@ -48,7 +48,10 @@ STRATEGIES = {"direct": "local-direct", "mix": "local-mix", "complementary":
 
 
 def build_data(out: Path, photos, seconds: float, clips_per_source: int,
-               held_out=HELD_OUT, incontext_seeds: int = 1) -> dict:
+               held_out=HELD_OUT, incontext_seeds: int = 1, views: int = 1) -> dict:
+    """`views`: clips per training photograph, each a pan / zoom of its own (`NAME_vK`, a source
+    of its own); a held-out photograph keeps its one clip, so every --views rates the same
+    held-out clips."""
     data = {"rating_train": out / "rating" / "train" / "samples.jsonl",
             "labels": out / "rating" / "labels.csv", "incontext": out / "incontext" /
             "samples.jsonl", "fg": out / "fg" / "benchmark.jsonl"}
@@ -57,9 +60,10 @@ def build_data(out: Path, photos, seconds: float, clips_per_source: int,
     corpus = out / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
     for i, name in enumerate(photos):
-        path = corpus / f"{name}.mp4"
-        if not path.exists():
-            make_clip(path, name, 256, 192, 12, seconds, seed=i, quality=18)
+        for v in range(1 if name in held_out else views):
+            path = corpus / (f"{name}.mp4" if v == 0 else f"{name}_v{v}.mp4")
+            if not path.exists():
+                make_clip(path, name, 256, 192, 12, seconds, seed=i + 1000 * v, quality=18)
     vqa(["ingest", str(corpus), "--out", str(out / "ingest")])
     manifest = out / "ingest" / "manifest.parquet"
     rating_cfg = out / "rating.yaml"
@@ -194,6 +198,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--clips-per-source", type=int, default=24)
     ap.add_argument("--sources", type=int, default=len(PHOTOS))
+    ap.add_argument("--views", type=int, default=1,
+                    help="clips (pan / zoom paths) per training photograph (a new --out)")
     ap.add_argument("--skip-untrained", action="store_true", help="no untrained row")
     ap.add_argument("--incontext-seeds", type=int, default=1,
                     help="in-context clips per source and variant (one per seed)")
@@ -219,8 +225,10 @@ def main(argv=None) -> int:
         if not name or not (Path(model) / "config.yaml").is_file():
             ap.error(f"--evaluate {item!r}: want NAME=MODEL_DIR, a saved model folder")
         saved[name] = model
+    if a.views < 1:
+        ap.error("--views: at least 1")
     data = build_data(out, PHOTOS[:a.sources], a.seconds, a.clips_per_source, held_out,
-                      a.incontext_seeds)
+                      a.incontext_seeds, a.views)
     results = {}
     if saved:
         for name, model in saved.items():

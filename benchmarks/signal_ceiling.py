@@ -3,6 +3,7 @@ rater faces on that content, to read the learned models' numbers against.
 
     python benchmarks/signal_ceiling.py /tmp/learning/rating/specs.parquet
     python benchmarks/signal_ceiling.py /tmp/learning/rating/specs.parquet --features tokens
+    python benchmarks/signal_ceiling.py /tmp/views/rating/specs.parquet --seen-content 3
 
 Per clip (`vqa.objective.signals`, which the `vqa label` baseline rater reads too): sharpness
 (re-blur share, Laplacian variance, gradient percentiles), noise (high-pass std in the
@@ -12,7 +13,8 @@ frame-difference spread). `--features tokens`: instead, the clip summary of the 
 quality features (`vqa.model.quality`, as `sample_frames` gives them to the model) — what the
 model's read-out could reach. Ridge, a small MLP and gradient boosting (scikit-learn, an MLflow
 dependency) are fit on the train split and scored on the test split: pooled SRCC and SRCC
-within each source.
+within each source. `--seen-content K` asks whether the content or the statistics fall short:
+on a `learning.py --views` build it rates unseen clips (view K) of the training photographs.
 """
 
 from __future__ import annotations
@@ -56,9 +58,20 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("specs", help="specs.parquet of `vqa synthesize --mode rating`")
     ap.add_argument("--features", choices=("signals", "tokens"), default="signals")
+    ap.add_argument("--seen-content", type=int, metavar="K", default=None,
+                    help="control on a `learning.py --views` build: test on the training "
+                         "photographs' view K (sources NAME_vK: the content seen, the clip not) "
+                         "and train on their other views")
     args = ap.parse_args(argv)
     spec = pd.read_parquet(args.specs)
     spec = spec[spec.status == "ok"].reset_index(drop=True)
+    if args.seen_content is not None:
+        view = spec.source_id.str.endswith(f"_v{args.seen_content}")
+        if not view.any():
+            ap.error(f"--seen-content {args.seen_content}: no source named *_v"
+                     f"{args.seen_content} (build with learning.py --views)")
+        spec = spec[spec.split == "train"].assign(
+            split=lambda d: np.where(view[d.index], "test", "train")).reset_index(drop=True)
     read = signals if args.features == "signals" else token_features
     x = pd.DataFrame([read(v) for v in spec.video])
     tr, te = (spec.split == "train").values, (spec.split == "test").values
