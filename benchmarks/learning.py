@@ -6,6 +6,8 @@ strategies side by side (OmniVQA Table 4: direct, mix, complementary both orders
     python benchmarks/learning.py --out /tmp/learning --steps 150    # all four strategies
     python benchmarks/learning.py --out /tmp/learning \
         --evaluate direct=/tmp/learning/train/direct/model       # a saved model, no training
+    python benchmarks/learning.py --out /tmp/views --views 4 --seen-content 3 --tag _seen \
+        --strategies direct --skip-untrained   # new clips of the training photographs
 
 Beside each number, what it can mean: the SRCC a perfect ranker reaches when the labels' ties
 fall in random order (a dimension that few clips damage ties most of its labels at 100), the
@@ -90,6 +92,31 @@ def build_data(out: Path, photos, seconds: float, clips_per_source: int,
     vqa(["synthesize", "--manifest", str(out / "manifest-test.parquet"), "--holdout-fraction",
          "1", "--min-score", "0", "--out", str(out / "fg"), "--benchmark", "--questions", "120"])
     return data
+
+
+def seen_content(data: dict, view: int, out: Path) -> dict:
+    """The control of `signal_ceiling.py --seen-content` for the LMM: train on the training
+    photographs' other views, test on their view `view` (new clips of known content); the
+    held-out photographs are left out."""
+    out.mkdir(parents=True, exist_ok=True)
+    mark = f"_v{view}__"
+    lines = [ln for ln in data["rating_train"].read_text().splitlines() if ln.strip()]
+    if not any(mark in json.loads(ln)["video"] for ln in lines):
+        raise SystemExit(f"--seen-content {view}: no training clip of a view {view} "
+                         f"(build with --views {view + 1} or more)")
+    (out / "samples.jsonl").write_text("\n".join(
+        ln for ln in lines if mark not in json.loads(ln)["video"]) + "\n")
+    with open(data["labels"]) as f:
+        rows = list(csv.DictReader(f))
+    with open(out / "labels.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        for r in rows:
+            if r["split"] == "train":
+                w.writerow({**r, "split": "test" if r["source_id"].endswith(f"_v{view}")
+                            else "train"})
+    (out / "specs.parquet").write_bytes((data["labels"].parent / "specs.parquet").read_bytes())
+    return {**data, "rating_train": out / "samples.jsonl", "labels": out / "labels.csv"}
 
 
 def by_type(rated: list[dict], specs: Path) -> dict[str, float]:
@@ -200,6 +227,9 @@ def main(argv=None) -> int:
     ap.add_argument("--sources", type=int, default=len(PHOTOS))
     ap.add_argument("--views", type=int, default=1,
                     help="clips (pan / zoom paths) per training photograph (a new --out)")
+    ap.add_argument("--seen-content", type=int, metavar="K", default=None,
+                    help="with --views: train on the training photographs' other views and "
+                         "test on their view K (known content, new clips)")
     ap.add_argument("--skip-untrained", action="store_true", help="no untrained row")
     ap.add_argument("--incontext-seeds", type=int, default=1,
                     help="in-context clips per source and variant (one per seed)")
@@ -229,6 +259,8 @@ def main(argv=None) -> int:
         ap.error("--views: at least 1")
     data = build_data(out, PHOTOS[:a.sources], a.seconds, a.clips_per_source, held_out,
                       a.incontext_seeds, a.views)
+    if a.seen_content is not None:
+        data = seen_content(data, a.seen_content, out / f"seen-v{a.seen_content}")
     results = {}
     if saved:
         for name, model in saved.items():
