@@ -257,6 +257,11 @@ def main(argv=None) -> int:
         saved[name] = model
     if a.views < 1:
         ap.error("--views: at least 1")
+    if a.seen_content is not None and a.views < 2:
+        ap.error("--seen-content: needs --views 2 or more (it tests on one view of each "
+                 "training photograph and trains on the others)")
+    if a.seen_content is not None and not 1 <= a.seen_content < a.views:
+        ap.error(f"--seen-content {a.seen_content}: a view 1..{a.views - 1} of --views {a.views}")
     data = build_data(out, PHOTOS[:a.sources], a.seconds, a.clips_per_source, held_out,
                       a.incontext_seeds, a.views)
     if a.seen_content is not None:
