@@ -55,8 +55,8 @@ def build_data(out: Path, photos, seconds: float, clips_per_source: int,
     of its own); a held-out photograph keeps its one clip, so every --views rates the same
     held-out clips."""
     data = {"rating_train": out / "rating" / "train" / "samples.jsonl",
-            "labels": out / "rating" / "labels.csv", "incontext": out / "incontext" /
-            "samples.jsonl", "fg": out / "fg" / "benchmark.jsonl"}
+            "labels": out / "rating" / "labels.csv", "specs": out / "rating" / "specs.parquet",
+            "incontext": out / "incontext" / "samples.jsonl", "fg": out / "fg" / "benchmark.jsonl"}
     if all(p.exists() for p in data.values()):  # built by an earlier run: reuse
         return data
     corpus = out / "corpus"
@@ -101,11 +101,11 @@ def seen_content(data: dict, view: int, out: Path) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     mark = f"_v{view}__"
     lines = [ln for ln in data["rating_train"].read_text().splitlines() if ln.strip()]
-    if not any(mark in json.loads(ln)["video"] for ln in lines):
+    keep = [ln for ln in lines if mark not in json.loads(ln)["video"]]
+    if len(keep) == len(lines):
         raise SystemExit(f"--seen-content {view}: no training clip of a view {view} "
                          f"(build with --views {view + 1} or more)")
-    (out / "samples.jsonl").write_text("\n".join(
-        ln for ln in lines if mark not in json.loads(ln)["video"]) + "\n")
+    (out / "samples.jsonl").write_text("\n".join(keep) + "\n")
     with open(data["labels"]) as f:
         rows = list(csv.DictReader(f))
     with open(out / "labels.csv", "w", newline="") as f:
@@ -115,7 +115,6 @@ def seen_content(data: dict, view: int, out: Path) -> dict:
             if r["split"] == "train":
                 w.writerow({**r, "split": "test" if r["source_id"].endswith(f"_v{view}")
                             else "train"})
-    (out / "specs.parquet").write_bytes((data["labels"].parent / "specs.parquet").read_bytes())
     return {**data, "rating_train": out / "samples.jsonl", "labels": out / "labels.csv"}
 
 
@@ -150,7 +149,7 @@ def evaluate(model_dir: Path, data: dict) -> dict:
     rated = rate_labelled(model, rows)
     table = rating_table(rated, list(model.cfg.head.dimensions))
     items = [json.loads(line) for line in data["fg"].read_text().splitlines() if line.strip()]
-    return {"rating": table, "by_type": by_type(rated, data["labels"].parent / "specs.parquet"),
+    return {"rating": table, "by_type": by_type(rated, data["specs"]),
             "mcq": mcq_accuracy(model, items),
             # the control: the same questions of other clips (what answer priors alone score)
             "mcq_other_clips": mcq_accuracy(model, other_clips(items)),
