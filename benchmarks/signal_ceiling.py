@@ -4,6 +4,8 @@ rater faces on that content, to read the learned models' numbers against.
     python benchmarks/signal_ceiling.py /tmp/learning/rating/specs.parquet
     python benchmarks/signal_ceiling.py /tmp/learning/rating/specs.parquet --features tokens
     python benchmarks/signal_ceiling.py /tmp/views/rating/specs.parquet --seen-content 3
+    python benchmarks/signal_ceiling.py /tmp/learning/rating/specs.parquet --features tokens \
+        --held-out astronaut,hubble_deep_field,coins,brick,text
 
 Per clip (`vqa.objective.signals`, which the `vqa label` baseline rater reads too): sharpness
 (re-blur share, Laplacian variance, gradient percentiles), noise (high-pass std in the
@@ -15,6 +17,8 @@ model's read-out could reach. Ridge, a small MLP and gradient boosting (scikit-l
 dependency) are fit on the train split and scored on the test split: pooled SRCC and SRCC
 within each source. `--seen-content K` asks whether the content or the statistics fall short:
 on a `learning.py --views` build it rates unseen clips (view K) of the training photographs.
+`--held-out` tests on other photographs than the build's split (every other source trains), for
+the same read-outs on several folds of one build.
 """
 
 from __future__ import annotations
@@ -62,9 +66,19 @@ def main(argv=None) -> int:
                     help="control on a `learning.py --views` build: test on the training "
                          "photographs' view K (sources NAME_vK: the content seen, the clip not) "
                          "and train on their other views")
+    ap.add_argument("--held-out", metavar="NAMES", default=None,
+                    help="comma-separated source ids to test on instead of the build's test "
+                         "split; every other source trains")
     args = ap.parse_args(argv)
     spec = pd.read_parquet(args.specs)
     spec = spec[spec.status == "ok"].reset_index(drop=True)
+    if args.held_out is not None:
+        if args.seen_content is not None:
+            ap.error("--held-out and --seen-content are two different splits: give one")
+        names = [n for n in args.held_out.split(",") if n]
+        if unknown := sorted(set(names) - set(spec.source_id)):
+            ap.error(f"--held-out: no source {', '.join(unknown)} in {args.specs}")
+        spec = spec.assign(split=np.where(spec.source_id.isin(names), "test", "train"))
     if args.seen_content is not None:
         view = spec.source_id.str.endswith(f"_v{args.seen_content}")
         if not view.any():
