@@ -5,7 +5,9 @@ rater faces on that content, to read the learned models' numbers against.
     python benchmarks/signal_ceiling.py /tmp/learning/rating/specs.parquet --features tokens
     python benchmarks/signal_ceiling.py /tmp/views/rating/specs.parquet --seen-content 3
     python benchmarks/signal_ceiling.py /tmp/learning/rating/specs.parquet --features tokens \
-        --held-out astronaut,hubble_deep_field,coins,brick,text
+        --held-out astronaut,hubble_deep_field,coins,brick,text --held-out chelsea,retina,moon
+    python benchmarks/signal_ceiling.py /tmp/learning/rating/specs.parquet --features tokens \
+        --held-out coffee,rocket,camera,gravel --train-sources 7 --draws 6
 
 Per clip (`vqa.objective.signals`, which the `vqa label` baseline rater reads too): sharpness
 (re-blur share, Laplacian variance, gradient percentiles), noise (high-pass std in the
@@ -18,7 +20,8 @@ dependency) are fit on the train split and scored on the test split: pooled SRCC
 within each source. `--seen-content K` asks whether the content or the statistics fall short:
 on a `learning.py --views` build it rates unseen clips (view K) of the training photographs.
 `--held-out` tests on other photographs than the build's split (every other source trains), for
-the same read-outs on several folds of one build.
+the same read-outs on several folds of one build; `--train-sources N` trains on random N-source
+subsets of the training sources: how the held-out SRCC grows with the content trained on.
 """
 
 from __future__ import annotations
@@ -52,6 +55,14 @@ def token_features(path: str) -> dict:
     return {f"q{i}": float(v) for i, v in enumerate(f)}
 
 
+def fit_and_score(model, x: pd.DataFrame, spec: pd.DataFrame, tr: np.ndarray, te: np.ndarray):
+    """Fit on the `tr` rows' MOS → (train SRCC, held-out pooled SRCC, SRCC per held-out source)."""
+    model.fit(x[tr], spec.mos[tr])
+    held = spec[te].assign(p=model.predict(x[te]))
+    per = held.groupby("source_id").apply(lambda g: spearmanr(g.p, g.mos)[0])
+    return spearmanr(model.predict(x[tr]), spec.mos[tr])[0], spearmanr(held.p, held.mos)[0], per
+
+
 def main(argv=None) -> int:
     from sklearn.ensemble import HistGradientBoostingRegressor
     from sklearn.linear_model import RidgeCV
@@ -66,45 +77,79 @@ def main(argv=None) -> int:
                     help="control on a `learning.py --views` build: test on the training "
                          "photographs' view K (sources NAME_vK: the content seen, the clip not) "
                          "and train on their other views")
-    ap.add_argument("--held-out", metavar="NAMES", default=None,
+    ap.add_argument("--held-out", metavar="NAMES", action="append", default=None,
                     help="comma-separated source ids to test on instead of the build's test "
-                         "split; every other source trains")
+                         "split, every other source training; repeat it for several folds "
+                         "(each reported, then their mean)")
+    ap.add_argument("--train-sources", type=int, metavar="N", default=None,
+                    help="train on N of the training sources only, drawn at random "
+                         "--draws times (seeded): how the held-out SRCC grows with content")
+    ap.add_argument("--draws", type=int, default=6)
     args = ap.parse_args(argv)
+    if args.held_out is not None and args.seen_content is not None:
+        ap.error("--held-out and --seen-content are two different splits: give one")
+    if args.train_sources is not None and (args.train_sources < 1 or args.draws < 1):
+        ap.error("--train-sources and --draws must be >= 1")
     spec = pd.read_parquet(args.specs)
     spec = spec[spec.status == "ok"].reset_index(drop=True)
+    folds = {"the build's split": spec.split.values}
     if args.held_out is not None:
-        if args.seen_content is not None:
-            ap.error("--held-out and --seen-content are two different splits: give one")
-        names = [n for n in args.held_out.split(",") if n]
-        if unknown := sorted(set(names) - set(spec.source_id)):
-            ap.error(f"--held-out: no source {', '.join(unknown)} in {args.specs}")
-        spec = spec.assign(split=np.where(spec.source_id.isin(names), "test", "train"))
+        folds = {}
+        for fold in args.held_out:
+            names = [n for n in fold.split(",") if n]
+            if unknown := sorted(set(names) - set(spec.source_id)):
+                ap.error(f"--held-out: no source {', '.join(unknown)} in {args.specs}")
+            folds[fold] = np.where(spec.source_id.isin(names), "test", "train")
     if args.seen_content is not None:
         view = spec.source_id.str.endswith(f"_v{args.seen_content}")
         if not view.any():
             ap.error(f"--seen-content {args.seen_content}: no source named *_v"
                      f"{args.seen_content} (build with learning.py --views)")
-        spec = spec[spec.split == "train"].assign(
-            split=lambda d: np.where(view[d.index], "test", "train")).reset_index(drop=True)
+        keep = (spec.split == "train").values
+        folds = {f"view {args.seen_content}": np.where(view[keep], "test", "train")}
+        spec = spec[keep].reset_index(drop=True)
+    for fold, split in folds.items():  # before the features: a bad N fails in a second
+        if args.train_sources is not None and \
+                args.train_sources > (n := spec.source_id[split == "train"].nunique()):
+            ap.error(f"--train-sources {args.train_sources}: fold {fold!r} has {n} training "
+                     f"sources")
     read = signals if args.features == "signals" else token_features
     x = pd.DataFrame([read(v) for v in spec.video])
-    tr, te = (spec.split == "train").values, (spec.split == "test").values
-    print(f"train {tr.sum()} clips / {spec[tr].source_id.nunique()} sources, "
-          f"test {te.sum()} clips / {spec[te].source_id.nunique()} sources")
-    models = {"ridge": make_pipeline(StandardScaler(), RidgeCV()),
-              "MLP (64)": make_pipeline(StandardScaler(), MLPRegressor(
+    models = {"ridge": lambda: make_pipeline(StandardScaler(), RidgeCV()),
+              "MLP (64)": lambda: make_pipeline(StandardScaler(), MLPRegressor(
                   hidden_layer_sizes=(64,), alpha=1e-2, max_iter=2000, random_state=0)),
-              "gradient boosting": HistGradientBoostingRegressor(max_iter=300,
-                                                                 learning_rate=0.05)}
-    print("| read-out | train SRCC | held-out SRCC (pooled) | held-out SRCC within a source "
-          "(mean, min–max) |\n|---|---|---|---|")
-    for name, m in models.items():
-        m.fit(x[tr], spec.mos[tr])
-        held = spec[te].assign(p=m.predict(x[te]))
-        per = held.groupby("source_id").apply(lambda g: spearmanr(g.p, g.mos)[0])
-        print(f"| {name} | {spearmanr(m.predict(x[tr]), spec.mos[tr])[0]:.2f} | "
-              f"{spearmanr(held.p, held.mos)[0]:.2f} | {per.mean():.2f} "
-              f"({per.min():.2f}–{per.max():.2f}) |")
+              "gradient boosting": lambda: HistGradientBoostingRegressor(max_iter=300,
+                                                                         learning_rate=0.05)}
+    rng = np.random.default_rng(0)
+    means: dict[str, list[float]] = {name: [] for name in models}
+    for fold, split in folds.items():
+        te = split == "test"
+        sources = sorted(spec.source_id[split == "train"].unique())
+        draws = [sources] if args.train_sources is None else \
+            [rng.choice(sources, args.train_sources, replace=False)
+             for _ in range(args.draws)]
+        print(f"\n{fold}: train {len(draws[0])} of {len(sources)} sources"
+              f"{f' × {len(draws)} draws' if len(draws) > 1 else ''}, test {te.sum()} clips / "
+              f"{spec.source_id[te].nunique()} sources\n\n| fold | read-out | train SRCC | "
+              f"held-out SRCC (pooled) | held-out SRCC within a source (mean, min–max) |\n"
+              f"|---|---|---|---|---|")
+        for name, make in models.items():
+            fits = [fit_and_score(make(), x, spec, spec.source_id.isin(d).values, te)
+                    for d in draws]
+            pooled = [f[1] for f in fits]
+            means[name].append(float(np.mean(pooled)))
+            if len(fits) == 1:
+                t, held, per = fits[0]
+                print(f"| {fold} | {name} | {t:.2f} | {held:.2f} | {per.mean():.2f} "
+                      f"({per.min():.2f}–{per.max():.2f}) |")
+            else:
+                print(f"| {fold} | {name} | {np.mean([f[0] for f in fits]):.2f} | "
+                      f"{np.mean(pooled):.2f} (sd {np.std(pooled):.2f}) | "
+                      f"{np.mean([f[2].mean() for f in fits]):.2f} |")
+    if len(folds) > 1:
+        print(f"\n| read-out | held-out SRCC (pooled), mean of {len(folds)} folds |\n|---|---|")
+        for name, v in means.items():
+            print(f"| {name} | {np.mean(v):.3f} |")
     return 0
 
 
