@@ -84,7 +84,8 @@ def main(argv=None) -> int:
     ap.add_argument("--train-sources", type=int, metavar="N", default=None,
                     help="train on N of the training sources only, drawn at random "
                          "--draws times (seeded): how the held-out SRCC grows with content")
-    ap.add_argument("--draws", type=int, default=6)
+    ap.add_argument("--draws", type=int, default=6,
+                    help="subsets per fold with --train-sources")
     args = ap.parse_args(argv)
     if args.held_out is not None and args.seen_content is not None:
         ap.error("--held-out and --seen-content are two different splits: give one")
@@ -108,9 +109,12 @@ def main(argv=None) -> int:
         keep = (spec.split == "train").values
         folds = {f"view {args.seen_content}": np.where(view[keep], "test", "train")}
         spec = spec[keep].reset_index(drop=True)
-    for fold, split in folds.items():  # before the features: a bad N fails in a second
-        if args.train_sources is not None and \
-                args.train_sources > (n := spec.source_id[split == "train"].nunique()):
+    for fold, split in folds.items():  # before the features: a bad split fails in a second
+        n = spec.source_id[split == "train"].nunique()
+        if n == 0 or not (split == "test").any():
+            ap.error(f"fold {fold!r}: {n} training sources, {(split == 'test').sum()} test "
+                     f"clips: nothing to fit or to score")
+        if args.train_sources is not None and args.train_sources > n:
             ap.error(f"--train-sources {args.train_sources}: fold {fold!r} has {n} training "
                      f"sources")
     read = signals if args.features == "signals" else token_features
