@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from vqa.cli import main as vqa
-from vqa.corpus import make_clip
+from vqa.corpus import BUNDLED_PHOTOS, make_clip
 
 ROOT = Path(__file__).resolve().parents[1]
 # 18 distinct photographs (skimage's `cat` IS `chelsea`: it is not listed twice, or one picture
@@ -224,6 +224,9 @@ def main(argv=None) -> int:
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--clips-per-source", type=int, default=24)
     ap.add_argument("--sources", type=int, default=len(PHOTOS))
+    ap.add_argument("--bundled-photos", action="store_true",
+                    help=f"also the photographs other wheels ship ({', '.join(BUNDLED_PHOTOS)}):"
+                         f" more content (a new --out)")
     ap.add_argument("--views", type=int, default=1,
                     help="clips (pan / zoom paths) per training photograph (a new --out)")
     ap.add_argument("--seen-content", type=int, metavar="K", default=None,
@@ -246,7 +249,8 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     out = Path(a.out).resolve()
     held_out = tuple(a.held_out.split(","))
-    if unknown := set(held_out) - set(PHOTOS):
+    photos = PHOTOS[:a.sources] + (BUNDLED_PHOTOS if a.bundled_photos else ())
+    if unknown := set(held_out) - set(PHOTOS + BUNDLED_PHOTOS):
         ap.error(f"--held-out: not among the photographs: {', '.join(sorted(unknown))}")
     saved = {}
     for item in a.evaluate:
@@ -261,7 +265,7 @@ def main(argv=None) -> int:
                  "training photograph and trains on the others)")
     if a.seen_content is not None and not 1 <= a.seen_content < a.views:
         ap.error(f"--seen-content {a.seen_content}: a view 1..{a.views - 1} of --views {a.views}")
-    data = build_data(out, PHOTOS[:a.sources], a.seconds, a.clips_per_source, held_out,
+    data = build_data(out, photos, a.seconds, a.clips_per_source, held_out,
                       a.incontext_seeds, a.views)
     if a.seen_content is not None:
         data = seen_content(data, a.seen_content, out / f"seen-v{a.seen_content}")

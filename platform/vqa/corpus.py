@@ -1,4 +1,5 @@
-"""A small demo corpus of real-content clips (pan/zoom over scikit-image's photographs).
+"""A small demo corpus of real-content clips (pan/zoom over scikit-image's photographs; `photo`
+also reads the few real photographs other installed wheels ship, for more rating content).
 
 Gives the demo and the tests real input without a network: several sizes, frame rates and
 durations (some outside the default [3, 15) s window) and a few broken files.
@@ -25,10 +26,33 @@ PROFILES = (
 )
 
 
+def _bundled(name: str) -> np.ndarray:
+    """A photograph that ships inside an installed wheel other than scikit-image's: read from
+    disk, never fetched (scikit-learn comes with MLflow, matplotlib is a dependency)."""
+    if name in ("china", "flower"):
+        from sklearn.datasets import load_sample_image
+
+        return load_sample_image(f"{name}.jpg")
+    import matplotlib
+
+    path = Path(matplotlib.get_data_path()) / "sample_data" / f"{name}.jpg"
+    img = cv2.imread(str(path))
+    if img is None:
+        raise FileNotFoundError(f"photo {name!r}: {path} is missing or unreadable")
+    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+
+
+# Real photographs beside scikit-image's (rating data is limited by distinct content:
+# docs/BENCHMARKS.md, "How the rating grows with content")
+BUNDLED_PHOTOS = ("china", "flower", "grace_hopper")
+
+
 def photo(name: str) -> np.ndarray:
+    """A real photograph by name, RGB uint8: scikit-image's `skimage.data.<name>` or one of
+    BUNDLED_PHOTOS."""
     import skimage.data
 
-    img = getattr(skimage.data, name)()
+    img = _bundled(name) if name in BUNDLED_PHOTOS else getattr(skimage.data, name)()
     if isinstance(img, tuple):  # stereo_motorcycle: (left, right, disparity) → the left view
         img = img[0]
     if img.ndim == 2:
