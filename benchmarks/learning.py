@@ -99,9 +99,13 @@ def seen_content(data: dict, view: int, out: Path) -> dict:
     photographs' other views, test on their view `view` (new clips of known content); the
     held-out photographs are left out."""
     out.mkdir(parents=True, exist_ok=True)
-    mark = f"_v{view}__"
+
+    def in_view(source_id: str) -> bool:  # the test clips: view `view` of a training photograph
+        return source_id.endswith(f"_v{view}")
+
     lines = [ln for ln in data["rating_train"].read_text().splitlines() if ln.strip()]
-    keep = [ln for ln in lines if mark not in json.loads(ln)["video"]]
+    keep = [ln for ln in lines
+            if not in_view(json.loads(json.loads(ln)["meta"])["source_id"])]
     if len(keep) == len(lines):
         raise SystemExit(f"--seen-content {view}: no training clip of a view {view} "
                          f"(build with --views {view + 1} or more)")
@@ -113,8 +117,7 @@ def seen_content(data: dict, view: int, out: Path) -> dict:
         w.writeheader()
         for r in rows:
             if r["split"] == "train":
-                w.writerow({**r, "split": "test" if r["source_id"].endswith(f"_v{view}")
-                            else "train"})
+                w.writerow({**r, "split": "test" if in_view(r["source_id"]) else "train"})
     return {**data, "rating_train": out / "samples.jsonl", "labels": out / "labels.csv"}
 
 

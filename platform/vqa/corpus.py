@@ -26,13 +26,13 @@ PROFILES = (
 )
 
 
-def _bundled(name: str) -> np.ndarray:
-    """A photograph that ships inside an installed wheel other than scikit-image's: read from
-    disk, never fetched (scikit-learn comes with MLflow, matplotlib is a dependency)."""
-    if name in ("china", "flower"):
-        from sklearn.datasets import load_sample_image
+def _sklearn_photo(name: str) -> np.ndarray:
+    from sklearn.datasets import load_sample_image  # scikit-learn comes with MLflow
 
-        return load_sample_image(f"{name}.jpg")
+    return load_sample_image(f"{name}.jpg")
+
+
+def _matplotlib_photo(name: str) -> np.ndarray:
     import matplotlib
 
     path = Path(matplotlib.get_data_path()) / "sample_data" / f"{name}.jpg"
@@ -42,9 +42,11 @@ def _bundled(name: str) -> np.ndarray:
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
-# Real photographs beside scikit-image's (rating data is limited by distinct content:
-# docs/BENCHMARKS.md, "How the rating grows with content")
-BUNDLED_PHOTOS = ("china", "flower", "grace_hopper")
+# Real photographs that installed wheels other than scikit-image's ship, read from disk, never
+# fetched: more distinct content for rating data, which is what limits it (docs/BENCHMARKS.md,
+# "How the rating grows with content")
+_BUNDLED = {"china": _sklearn_photo, "flower": _sklearn_photo, "grace_hopper": _matplotlib_photo}
+BUNDLED_PHOTOS = tuple(_BUNDLED)
 
 
 def photo(name: str) -> np.ndarray:
@@ -52,7 +54,7 @@ def photo(name: str) -> np.ndarray:
     BUNDLED_PHOTOS."""
     import skimage.data
 
-    img = _bundled(name) if name in BUNDLED_PHOTOS else getattr(skimage.data, name)()
+    img = _BUNDLED[name](name) if name in _BUNDLED else getattr(skimage.data, name)()
     if isinstance(img, tuple):  # stereo_motorcycle: (left, right, disparity) → the left view
         img = img[0]
     if img.ndim == 2:
