@@ -36,7 +36,7 @@ def saved_config(model) -> VQAConfig:
     return cfg
 
 
-def _write_weights(model, file: Path) -> None:
+def _write_weights(state_dict: dict, file: Path) -> None:
     """`safetensors.save_model`, but from copies: under DeepSpeed ZeRO 1/2 the parameters are
     views into one flat buffer, which safetensors refuses; tied weights stay tied (one copy per
     shared tensor), so the file loads with `load_model` like any other."""
@@ -44,7 +44,7 @@ def _write_weights(model, file: Path) -> None:
 
     copies: dict = {}
     state = {}
-    for name, t in model.state_dict().items():
+    for name, t in state_dict.items():
         key = (t.data_ptr(), tuple(t.shape), t.dtype)
         state[name] = copies.setdefault(key, t.detach().to("cpu", copy=True).contiguous())
     for _kept, removed in _remove_duplicate_names(state).items():
@@ -53,15 +53,34 @@ def _write_weights(model, file: Path) -> None:
     save_file(state, str(file), metadata={"format": "pt"})
 
 
-def save(model, path) -> Path:
+def save(model, path, state_dict: dict | None = None) -> Path:
+    """`state_dict`: the whole weights when the model's own are partitioned (DeepSpeed ZeRO-3
+    gathers them onto rank 0, `vqa.train.zero3.full_state_dict`); a partitioned model saved
+    without them is refused, since its parameters are empty placeholders."""
+    if state_dict is None:
+        partitioned = [n for n, p in model.named_parameters() if hasattr(p, "ds_id")]
+        if partitioned:
+            raise RuntimeError(f"cannot save a ZeRO-3-partitioned model from its own parameters "
+                               f"({len(partitioned)} are placeholders, e.g. {partitioned[0]}): "
+                               f"pass the gathered state_dict")
+        state_dict = model.state_dict()
+    expected = {n: p.ds_shape if hasattr(p, "ds_shape") else p.shape
+                for n, p in model.named_parameters()}
+    empty = [n for n, t in state_dict.items() if n in expected and t.numel() == 0 and
+             expected[n].numel() > 0]
+    if empty:
+        raise RuntimeError(f"refusing to save placeholder weights: {empty[:3]} are empty "
+                           f"({len(empty)} in all)")
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     (path / CONFIG).write_text(yaml.safe_dump(to_dict(saved_config(model)), sort_keys=False))
-    _write_weights(model, path / WEIGHTS)
+    _write_weights(state_dict, path / WEIGHTS)
     model.tokenizer.save_pretrained(path / "tokenizer")
-    for group, module in (("language", model.llm), ("vision", model.vision.model)):
+    for group, module, prefix in (("language", model.llm, "llm."),
+                                  ("vision", model.vision.model, "vision.model.")):
         if group in model.cfg.lora.targets:
-            module.save_pretrained(path / "adapters" / group)
+            own = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
+            module.save_pretrained(path / "adapters" / group, state_dict=own)
     return path
 
 
@@ -79,7 +98,9 @@ def _unloadable(file: Path, exc: BaseException) -> InputError:
                       "re-save the model (vqa model init, or save_pretrained)")
 
 
-def load(path, device: str | None = None):
+def load(path, device: str | None = None, load_weights=None):
+    """`load_weights(model, file)` fills the built model (default: safetensors' `load_model`;
+    ZeRO-3 passes its partition-wise loader)."""
     from safetensors import SafetensorError, safe_open
     from safetensors.torch import load_model
 
@@ -105,7 +126,10 @@ def load(path, device: str | None = None):
         raise _unloadable(path / "tokenizer", exc) from None
     model = build_model(cfg, weights=False, tokenizer=tokenizer)
     try:
-        load_model(model, str(path / WEIGHTS), device=device or "cpu")
+        if load_weights is None:
+            load_model(model, str(path / WEIGHTS), device=device or "cpu")
+        else:
+            load_weights(model, path / WEIGHTS)
     except (SafetensorError, RuntimeError) as exc:  # a corrupt payload, weights of another shape
         raise _unloadable(path / WEIGHTS, exc) from None
     model.eval()  # like transformers: a loaded model starts in eval mode (BatchNorm, dropout)

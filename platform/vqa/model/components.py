@@ -62,7 +62,8 @@ class VisionTower(nn.Module):
         return x
 
 
-def build_vision(cfg: VisionConfig, dtype=torch.float32, weights: bool = True) -> VisionTower:
+def build_vision(cfg: VisionConfig, dtype=torch.float32, weights: bool = True,
+                 attention: str = "sdpa") -> VisionTower:
     """`weights=False` builds the architecture only (random init), e.g. before loading a saved
     folder's weights."""
     from transformers import AutoModel, SiglipVisionModel
@@ -70,20 +71,24 @@ def build_vision(cfg: VisionConfig, dtype=torch.float32, weights: bool = True) -
     conf = component_config(cfg)
     if cfg.pretrained and weights:
         cls = SiglipVisionModel if conf.model_type == "siglip_vision_model" else AutoModel
-        model = cls.from_pretrained(cfg.pretrained, dtype=dtype,
+        model = cls.from_pretrained(cfg.pretrained, dtype=dtype, attn_implementation=attention,
                                     trust_remote_code=cfg.trust_remote_code)
     else:
-        model = AutoModel.from_config(conf, dtype=dtype, trust_remote_code=cfg.trust_remote_code)
+        model = AutoModel.from_config(conf, dtype=dtype, attn_implementation=attention,
+                                      trust_remote_code=cfg.trust_remote_code)
     return VisionTower(cfg, model)
 
 
-def build_llm(cfg: LLMConfig, dtype=torch.float32, weights: bool = True) -> nn.Module:
+def build_llm(cfg: LLMConfig, dtype=torch.float32, weights: bool = True,
+              attention: str = "sdpa") -> nn.Module:
     from transformers import AutoModelForCausalLM
 
     if cfg.pretrained and weights:
         return AutoModelForCausalLM.from_pretrained(cfg.pretrained, dtype=dtype,
+                                                    attn_implementation=attention,
                                                     trust_remote_code=cfg.trust_remote_code)
     return AutoModelForCausalLM.from_config(component_config(cfg), dtype=dtype,
+                                            attn_implementation=attention,
                                             trust_remote_code=cfg.trust_remote_code)
 
 

@@ -192,6 +192,10 @@ class VQAConfig:
     llm_trainable: bool = False
     head_trainable: bool = True
     dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+    # attention kernel of the vision tower and the LLM, passed to every from_pretrained /
+    # from_config: sdpa (torch's fused kernels), flash_attention_2 (the flash-attn package on a
+    # GPU), eager (the reference; the only one that returns attention weights)
+    attn_implementation: Literal["sdpa", "flash_attention_2", "eager"] = "sdpa"
 
     def validate(self) -> None:
         _component("vision", self.vision.hf_config, self.vision.pretrained)

@@ -99,6 +99,7 @@ def build_model(cfg: VQAConfig | str, weights: bool = True, tokenizer=None,
     """Config (or preset name) → `VQAModel`. `weights=False` skips every checkpoint (random
     init from the architectures; what loading a saved folder does before reading its weights)."""
     from vqa.model.checkpoint import dtype_of
+    from vqa.model.attention import runnable_attention
     from vqa.model.components import build_llm, build_vision, load_tokenizer
     from vqa.model.motion import MotionExtractor
     from vqa.model.slowfast_weights import load_slowfast_state
@@ -117,9 +118,10 @@ def build_model(cfg: VQAConfig | str, weights: bool = True, tokenizer=None,
                               f"tokenizer size {len(tokenizer)}")
     dtype = dtype_of(cfg.dtype)
     with torch.device(device) if device is not None else _nullcontext():
-        vision = build_vision(cfg.vision, dtype, weights)
+        attention = runnable_attention(cfg.attn_implementation)
+        vision = build_vision(cfg.vision, dtype, weights, attention)
         motion = MotionExtractor(cfg.motion) if cfg.motion.enabled else None
-        llm = build_llm(cfg.llm, dtype, weights)
+        llm = build_llm(cfg.llm, dtype, weights, attention)
         if motion is not None and weights and cfg.motion.pretrained:
             load_slowfast_state(motion.slowfast, cfg.motion.pretrained)
         elif motion is not None and weights and (cfg.vision.pretrained or cfg.llm.pretrained):

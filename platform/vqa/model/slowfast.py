@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -33,8 +34,26 @@ class SlowFastConfig:
         return self.slow_dim // self.beta_inv
 
 
+class BatchNorm3dFP32(nn.BatchNorm3d):
+    """BatchNorm computed in fp32 whatever the input's and the affine parameters' dtype, the
+    output cast back: DeepSpeed casts parameters to bf16 / fp16 but not the running statistics
+    (buffers), and CPU batch_norm refuses mixed dtypes; low-precision statistics would also drift
+    (apex's keep_batchnorm_fp32)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dtype == torch.float32 and self.weight.dtype == torch.float32:
+            return super().forward(x)
+        training = self.training or self.running_mean is None
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.num_batches_tracked is not None:
+            self.num_batches_tracked.add_(1)
+        return F.batch_norm(x.float(), self.running_mean, self.running_var,
+                            self.weight.float(), self.bias.float(), training, momentum,
+                            self.eps).to(x.dtype)
+
+
 def _bn(c: int) -> nn.BatchNorm3d:
-    return nn.BatchNorm3d(c, eps=1e-5, momentum=0.1)
+    return BatchNorm3dFP32(c, eps=1e-5, momentum=0.1)
 
 
 def _conv(cin: int, cout: int, k: tuple, stride: tuple = (1, 1, 1)) -> nn.Conv3d:

@@ -60,6 +60,24 @@ class VQAModel(nn.Module):
         else:
             raise ValueError(f"LoRA on '{group}' is not supported (vision, language)")
 
+    def enable_activation_checkpointing(self, groups) -> None:
+        """Recompute each transformer layer's activations in the backward pass instead of
+        keeping them (`groups`: vision, language), through transformers' own mechanism,
+        non-reentrant: it needs no input that requires grad, so it works with LoRA, frozen
+        groups and DeepSpeed ZeRO-3 alike."""
+        modules = {"vision": self.vision.model, "language": self.llm}
+        for group in groups:
+            module = modules[group]
+            base = module.get_base_model() if hasattr(module, "get_base_model") else module
+            if not getattr(base, "supports_gradient_checkpointing", False):
+                raise ValueError(f"activation_checkpointing: the {group} model "
+                                 f"({type(base).__name__}) does not support it")
+            kwargs = {"use_reentrant": False}
+            if hasattr(base, "activation_checkpointing_enable"):  # transformers >= 5.x
+                base.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+            else:
+                base.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
+
     def apply_trainable(self) -> None:
         flags = {g: getattr(self.cfg, f) for g, f in FLAG.items()}
         set_trainable(self.groups(), flags, list(self.cfg.lora.targets))
@@ -172,14 +190,15 @@ class VQAModel(nn.Module):
         y = torch.stack([F.pad(lab.to(self.device), (0, n - lab.shape[0]), value=-100)
                          for lab in labels])
         mask = torch.stack([torch.arange(n, device=self.device) < e.shape[0] for e in embeds])
-        out = self.llm(inputs_embeds=x, attention_mask=mask.long(), labels=y,
+        out = self.llm(inputs_embeds=x, attention_mask=mask.long(), labels=y, use_cache=False,
                        output_hidden_states=self.score_head is not None)
         result = {"lm_loss": out.loss, "loss": out.loss}
         if self.score_head is not None and scores is not None:
             at = torch.tensor([_before_answer(lab, e.shape[0]) for e, lab in zip(embeds, labels)],
                               device=self.device)
             h = out.hidden_states[-1][torch.arange(len(embeds)), at]
-            pred = self.score_head(h.to(next(self.score_head.parameters()).dtype))
+            # the head runs in its own dtype, the loss in fp32 (bf16 L1 rounds the gradient)
+            pred = self.score_head(h.to(next(self.score_head.parameters()).dtype)).float()
             target = scores.to(pred)
             known = ~torch.isnan(target)  # a sample may lack some dimensions' scores
             result["score_loss"] = F.l1_loss(pred[known], target[known]) if known.any() \
@@ -205,16 +224,16 @@ class VQAModel(nn.Module):
 
         return chat(self, video, messages, **generate)
 
-    def save_pretrained(self, path) -> None:
+    def save_pretrained(self, path, state_dict: dict | None = None) -> None:
         from vqa.model.checkpoint import save
 
-        save(self, path)
+        save(self, path, state_dict)
 
     @classmethod
-    def from_pretrained(cls, path, device: str | None = None) -> "VQAModel":
+    def from_pretrained(cls, path, device: str | None = None, load_weights=None) -> "VQAModel":
         from vqa.model.checkpoint import load
 
-        return load(path, device)
+        return load(path, device, load_weights)
 
     def merge_and_unload(self) -> "VQAModel":
         """Fold the LoRA adapters into the base weights; the model then saves without peft."""

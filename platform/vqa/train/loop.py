@@ -61,8 +61,14 @@ class Recipe:
         self.rank, self.world = ctx.get_world_rank(), ctx.get_world_size()
         self.device = ray.train.torch.get_device()
         deepspeed.init_distributed(dist_backend=None, auto_mpi_discovery=False)
+        self.zero3 = None
+        if self.cfg.deepspeed.zero_stage == 3:  # partitioned building from here on
+            from vqa.train.zero3 import Zero3
+
+            first = self.cfg.stages[0].optim
+            self.zero3 = Zero3(deepspeed_config(self.cfg.deepspeed, first, self.world))
         self.validator = Validator(self.cfg.validation, self.rank, self.world,
-                                   self.frames_of)
+                                   self.frames_of, lockstep=self.zero3 is not None)
         self.mlflow = None
         if self.rank == 0 and self.tracking_uri and any(self.runs):
             from mlflow import MlflowClient
@@ -94,11 +100,20 @@ class Recipe:
         from vqa.model.vqa_model import VQAModel
 
         torch.manual_seed(self.cfg.model.seed)  # the same init on every rank
+        source = None
         if resume_dir is not None and (resume_dir / MODEL_DIR).exists() and state.stage_step == 0:
-            return VQAModel.from_pretrained(resume_dir / MODEL_DIR)  # a stage boundary
-        if resume_dir is None and self.init_from:
-            return VQAModel.from_pretrained(self.init_from)
-        return build_model(self.model_cfg)  # fresh, or mid-stage: DeepSpeed restores weights
+            source = resume_dir / MODEL_DIR  # a stage boundary
+        elif resume_dir is None and self.init_from:
+            source = self.init_from
+        if source is not None:
+            from vqa.train.zero3 import load_partitioned
+
+            model = VQAModel.from_pretrained(source, load_weights=load_partitioned
+                                             if self.zero3 is not None else None)
+        else:
+            model = build_model(self.model_cfg)  # fresh, or mid-stage: DeepSpeed restores it
+        model.enable_activation_checkpointing(self.cfg.activation_checkpointing)
+        return model
 
     # ---- train ----------------------------------------------------------------------------
     def run(self) -> None:
@@ -107,13 +122,11 @@ class Recipe:
         model = self.build_model(state, resume_dir).to(self.device)
         for i in range(state.stage, len(self.cfg.stages)):
             mid = resume_dir if (i == state.stage and state.stage_step > 0) else None
-            model, last = self.train_stage(i, model, state, mid)
-            state.stage, state.stage_step = i + 1, 0
-            state.stages_done.append(self.cfg.stages[i].name)
-            self.save_checkpoint(None, model, state, {**last, "stages_done": i + 1},
-                                 shards=False)
+            model = self.train_stage(i, model, state, mid)
 
     def train_stage(self, i: int, model, state: TrainState, resume_dir: Path | None):
+        """One stage, ending with its checkpoint (the model folder the next stage starts
+        from) written while the engine still holds the weights ZeRO-3 must gather."""
         import deepspeed
         import ray.train
 
@@ -174,13 +187,16 @@ class Recipe:
                                                      "score_loss": 0.0}
                 t_window = time.perf_counter()
                 if (every and state.stage_step % every == 0) and not last:
-                    self.save_checkpoint(engine, model, state, metrics, shards=True)
-                else:
+                    self.save_checkpoint(engine, state, metrics, shards=True)
+                elif not last:
                     ray.train.report(metrics)
+        state.stage, state.stage_step = i + 1, 0
+        state.stages_done.append(stage.name)
+        self.save_checkpoint(engine, state, {**metrics, "stages_done": i + 1}, shards=False)
         model = engine.module
         del engine, optimizer, scheduler
         gc.collect()
-        return model, metrics
+        return model
 
     def frames_of(self, model, row: dict) -> dict:
         """Pre-decoded frame shard columns when the row has them, else decode the clip here."""
@@ -241,20 +257,23 @@ class Recipe:
         self.mlflow.log_batch(self.runs[i], metrics=[
             Metric(k.replace("/", "."), float(v), now, step) for k, v in metrics.items()])
 
-    def save_checkpoint(self, engine, model, state: TrainState, metrics: dict,
-                        shards: bool) -> None:
+    def save_checkpoint(self, engine, state: TrainState, metrics: dict, shards: bool) -> None:
         """Every rank writes its DeepSpeed shards (when `shards`), rank 0 the state and the
-        `save_pretrained` folder; Ray Train merges the ranks' folders into one checkpoint."""
+        `save_pretrained` folder (under ZeRO-3 from the weights every rank helps gather); Ray
+        Train merges the ranks' folders into one checkpoint."""
         import ray.train
         from ray.train import Checkpoint
+
+        from vqa.train.zero3 import full_state_dict
 
         with tempfile.TemporaryDirectory(prefix="vqa-ckpt-") as tmp:
             tmp = Path(tmp)
             if shards:
                 engine.save_checkpoint(str(tmp / DS_DIR), tag=DS_TAG)
+            weights = full_state_dict(engine) if self.zero3 is not None else None
             if self.rank == 0:
                 state.write(tmp)
-                (engine.module if engine is not None else model).save_pretrained(tmp / MODEL_DIR)
+                engine.module.save_pretrained(tmp / MODEL_DIR, weights)
             wrote = self.rank == 0 or shards
             ray.train.report(metrics, checkpoint=Checkpoint.from_directory(str(tmp))
                              if wrote else None)

@@ -50,8 +50,11 @@ class Validator:
     """Worker side. `frames_of(model, row)` is the training loop's own frame reader."""
 
     def __init__(self, cfg: ValidationConfig | None, rank: int, world: int,
-                 frames_of: Callable[[object, dict], dict]):
-        self.cfg, self.rank, self.world, self.frames_of = cfg, rank, world, frames_of
+                 frames_of: Callable[[object, dict], dict], lockstep: bool = False):
+        """`lockstep` (ZeRO-3): every rank rates every video, since each forward pass gathers
+        the partitioned weights from all ranks: ranks with different counts would hang."""
+        self.cfg, self.rank, self.frames_of = cfg, rank, frames_of
+        self.world, self.share = (1, 0) if lockstep else (world, rank)
         self.latest: dict = {}
 
     def due(self, global_step: int, stage_end: bool) -> bool:
@@ -73,7 +76,7 @@ class Validator:
 
         pairs, failed = [], 0
         for i, row in enumerate(ray.train.get_dataset_shard(DATASET).iter_rows()):
-            if i % self.world != self.rank:
+            if i % self.world != self.share:
                 continue
             try:
                 pairs.append((model.rate(self.frames_of(model, row))["score"], row["mos"]))
