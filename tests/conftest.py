@@ -138,3 +138,28 @@ def s3_bucket(s3_server, monkeypatch, request):
     name = name.rstrip("-")
     boto3.client("s3", endpoint_url=s3_server["AWS_ENDPOINT_URL"]).create_bucket(Bucket=name)
     return name
+
+
+@pytest.fixture(scope="session")
+def pretrained_folders(tmp_path_factory) -> dict[str, Path]:
+    """Real transformers checkpoint folders at the tiny preset's shapes, as a team keeps them
+    under /models: a qwen2 LLM in safetensors shards with its index, a SigLIP vision tower, and
+    a tokenizer in a folder of its own beside them (transformers 5 would read a word-level
+    tokenizer next to a qwen2 config.json as Qwen2's BPE)."""
+    import torch
+    from transformers import AutoModel, AutoModelForCausalLM
+
+    from vqa.model import tiny
+    from vqa.model.components import hf_config
+    from vqa.model.tokenizer import build_tiny_tokenizer
+
+    root = tmp_path_factory.mktemp("models")
+    cfg = tiny()
+    torch.manual_seed(7)
+    tok = build_tiny_tokenizer()
+    AutoModel.from_config(hf_config(cfg.vision.hf_config)).save_pretrained(root / "vision")
+    llm = AutoModelForCausalLM.from_config(hf_config({**cfg.llm.hf_config,
+                                                      "vocab_size": len(tok)}))
+    llm.save_pretrained(root / "llm", max_shard_size="200KB")  # several shards + an index
+    tok.save_pretrained(root / "tokenizer")
+    return {"vision": root / "vision", "llm": root / "llm", "tokenizer": root / "tokenizer"}

@@ -90,6 +90,9 @@ def test_each_strategy_trains_and_registers(base, zero, frames, precision, train
                                 filter_string=f"params.name = '{name}'")[0]
     assert parent.data.params["deepspeed.zero_stage"] == str(zero)
     summary = json.loads(mlflow.artifacts.load_text(parent.info.artifact_uri + "/summary.json"))
+    plan = json.loads(mlflow.artifacts.load_text(parent.info.artifact_uri + "/plan.json"))
+    assert [r["stage"] for r in plan] == [s.name for s in cfg.stages]  # the memory plan
+    assert all(f"plan.{r['stage']}.gpu_gib.total" in parent.data.metrics for r in plan)
     assert summary["stages"] == ", ".join(s.name for s in cfg.stages)
     assert summary["global_steps"] == len(cfg.stages)  # one step per stage
     if "rating" in cfg.datasets and any("rating" in s.datasets for s in cfg.stages):

@@ -19,6 +19,12 @@ def word_token_ids(tokenizer, word: str, prefix: str = " ",
     return full[len(base):] if full[:len(base)] == base else enc(prefix + word)
 
 
+def rated_levels(scoring) -> dict[str, list[str]]:
+    """Each rated dimension (overall first) → its level words, best first (`ScoringConfig`)."""
+    dims = ["overall", *scoring.dimensions]
+    return {d: scoring.dimension_levels.get(d, scoring.levels) for d in dict.fromkeys(dims)}
+
+
 def level_token_ids(tokenizer, words: list[str], prefix: str = " ",
                     context: str = "The quality of this video is") -> list[int]:
     """One token id per level word (`word_token_ids`). A word that takes more than one token

@@ -15,7 +15,7 @@ from vqa.model.motion import MotionExtractor, MotionProjector
 from vqa.model.prompting import MOTION, VISION, Layout, rating_turns
 from vqa.model.quality import QualityProjector
 from vqa.model.salience import SalientPlace
-from vqa.model.scoring import level_token_ids
+from vqa.model.scoring import level_token_ids, rated_levels
 
 
 class VQAModel(nn.Module):
@@ -113,9 +113,7 @@ class VQAModel(nn.Module):
         return self
 
     def level_words(self) -> dict[str, list[str]]:
-        s = self.cfg.scoring
-        dims = ["overall", *s.dimensions]
-        return {d: s.dimension_levels.get(d, s.levels) for d in dict.fromkeys(dims)}
+        return rated_levels(self.cfg.scoring)
 
     # ---- encoding -----------------------------------------------------------------------
     @property
@@ -190,9 +188,21 @@ class VQAModel(nn.Module):
         y = torch.stack([F.pad(lab.to(self.device), (0, n - lab.shape[0]), value=-100)
                          for lab in labels])
         mask = torch.stack([torch.arange(n, device=self.device) < e.shape[0] for e in embeds])
-        out = self.llm(inputs_embeds=x, attention_mask=mask.long(), labels=y, use_cache=False,
-                       output_hidden_states=self.score_head is not None)
-        result = {"lm_loss": out.loss, "loss": out.loss}
+        hidden = self.score_head is not None
+        if self._keeps_logits():
+            # logits only where a next token is labelled (the answers: a few dozen positions of
+            # thousands), the loss in fp32 — the full-length logits of a 150 K vocabulary would
+            # outweigh the whole model's activations (vqa.train.plan)
+            keep = (y[:, 1:] != -100).any(dim=0).nonzero()[:, 0]
+            out = self.llm(inputs_embeds=x, attention_mask=mask.long(), use_cache=False,
+                           output_hidden_states=hidden, logits_to_keep=keep)
+            lm_loss = F.cross_entropy(out.logits.float().flatten(0, 1),
+                                      y[:, keep + 1].flatten(), ignore_index=-100)
+        else:  # an LLM without logits_to_keep (remote code): transformers' own loss
+            out = self.llm(inputs_embeds=x, attention_mask=mask.long(), labels=y,
+                           use_cache=False, output_hidden_states=hidden)
+            lm_loss = out.loss
+        result = {"lm_loss": lm_loss, "loss": lm_loss}
         if self.score_head is not None and scores is not None:
             at = torch.tensor([_before_answer(lab, e.shape[0]) for e, lab in zip(embeds, labels)],
                               device=self.device)
@@ -203,8 +213,14 @@ class VQAModel(nn.Module):
             known = ~torch.isnan(target)  # a sample may lack some dimensions' scores
             result["score_loss"] = F.l1_loss(pred[known], target[known]) if known.any() \
                 else pred.sum() * 0
-            result["loss"] = out.loss + self.cfg.head.loss_weight * result["score_loss"]
+            result["loss"] = lm_loss + self.cfg.head.loss_weight * result["score_loss"]
         return result
+
+    def _keeps_logits(self) -> bool:
+        import inspect
+
+        base = self.llm.get_base_model() if hasattr(self.llm, "get_base_model") else self.llm
+        return "logits_to_keep" in inspect.signature(base.forward).parameters
 
     # ---- inference, save / load (vqa.model.inference, vqa.model.checkpoint) ---------------
     def rate(self, video, timings: dict | None = None) -> dict:

@@ -14,6 +14,8 @@ from vqa.config import to_dict
 from vqa.errors import ConfigError
 from vqa.train.config import TrainConfig
 from vqa.train.data import stage_samples
+from vqa.model.attention import check_attention
+from vqa.model.sources import check_sources
 from vqa.train.model_config import resolve_model
 from vqa.train.optim import stage_steps
 from vqa.train.state import MODEL_DIR, TrainState, check_compatible, latest_checkpoint
@@ -23,9 +25,20 @@ from vqa.train.validation import validation_samples
 log = logging.getLogger("vqa.train")
 
 
+def memory_plan(cfg: TrainConfig, gpu_mem: float, seconds: float = 10.0) -> list:
+    """`vqa.train.plan.plan` for a job config: its model resolved and its sources checked."""
+    from vqa.train.plan import plan
+
+    model_cfg, _ = resolve_model(cfg.model)
+    check_sources(model_cfg)
+    return plan(cfg, model_cfg, gpu_mem=gpu_mem, seconds=seconds)
+
+
 def prepare(cfg: TrainConfig) -> dict:
     """Everything that can fail on the user's input, checked before Ray starts."""
     model_cfg, init_from = resolve_model(cfg.model)
+    check_sources(model_cfg)
+    check_attention(model_cfg.attn_implementation, cfg.scaling.gpus_per_worker > 0)
     stages = [stage_samples(cfg, s) for s in cfg.stages]
     storage = Path(cfg.storage_path or Path(cfg.out) / "ray").resolve()
     previous = latest_checkpoint(storage / cfg.name)
@@ -138,6 +151,8 @@ def run_train(cfg: TrainConfig, prep: dict | None = None, callbacks: list | None
     datasets, sizes, counts = stage_datasets(cfg, prep)
     parent = mlflow.active_run()
     runs = _stage_runs(cfg, parent) if parent is not None else []
+    if parent is not None:
+        _log_plan(cfg, prep["model_cfg"])
     job = {"cfg": cfg, "model_cfg": prep["model_cfg"], "stage_sizes": sizes,
            "stage_runs": runs, "tracking_uri": tracking_uri(), "init_from": prep["init_from"]}
     from mlflow import MlflowClient
@@ -171,6 +186,18 @@ def run_train(cfg: TrainConfig, prep: dict | None = None, callbacks: list | None
     summary["elapsed_s"] = round(time.perf_counter() - start, 1)
     (Path(cfg.out) / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     return summary
+
+
+def _log_plan(cfg: TrainConfig, model_cfg) -> None:
+    """The memory plan beside the run (`plan.json`, and its per-GPU totals as metrics), so a
+    measured peak reads against its prediction."""
+    import mlflow
+
+    from vqa.train.plan import GiB, as_rows, plan
+
+    rows = as_rows(plan(cfg, model_cfg, gpu_mem=80 * GiB))
+    mlflow.log_dict(rows, "plan.json")
+    mlflow.log_metrics({f"plan.{r['stage']}.gpu_gib.total": r["gpu_gib.total"] for r in rows})
 
 
 def _note(config_file: Path, note: str) -> None:
