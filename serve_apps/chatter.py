@@ -1,8 +1,10 @@
 """The chatter: OpenAI-compatible `POST /v1/chat/completions` (non-streaming and SSE streaming)
 and `GET /v1/models`. A video is one `video_url` part (file:// under the media roots, data:, or
 allow-listed http(s)) or a sequence of `image_url` data: frames read as a 1 fps video. Greedy
-unless `temperature` > 0. The request's `model` picks the base model (any served name) or a
-LoRA adapter over it, loaded on demand through `@serve.multiplexed`; unknown ids → 404."""
+unless `temperature` > 0; `stop`, `frequency_penalty`, `presence_penalty` and `seed` honoured;
+a generated loop ends the answer (`repeat_stop`). The request's `model` picks the base model
+(any served name) or a LoRA adapter over it, loaded on demand through `@serve.multiplexed`;
+unknown ids → 404."""
 
 import asyncio
 import json
@@ -19,7 +21,9 @@ from vqa.serving.config import app_args, model_folder
 from vqa.serving.errors import ClientError
 from vqa.serving.http import check_token, install_error_handlers, json_object, load_token, \
     read_body
-from vqa.serving.openai_chat import chunk, completion, completion_id, model_list, parse_chat
+from vqa.serving.generation import StopFilter, cut_at_stop, generate_kwargs
+from vqa.serving.openai_chat import chunk, completion, completion_id, finish_reason, \
+    model_list, parse_chat
 
 api = FastAPI(title="vqa chatter", docs_url=None, redoc_url=None)
 install_error_handlers(api)
@@ -52,6 +56,7 @@ class Chatter:
         device = a.device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.model = VQAModel.from_pretrained(folder, device=device)
         self.names = list(a.served_model_names) or [Path(folder).name]
+        self.context = getattr(self.model.llm.config, "max_position_embeddings", None)
         self.token = load_token(a.auth_token_env, a.auth_token_file)
         self.lock = asyncio.Lock()  # one generation at a time: adapters switch on one model
         self.own = "default" if hasattr(self.model.llm, "peft_config") else None
@@ -80,8 +85,10 @@ class Chatter:
                                f"{self.names + sorted(self.args.adapters)})")
 
     def _generate(self, adapter, req, video, streamer=None, usage=None) -> str:
-        """Runs in a worker thread while `self.lock` is held."""
+        """Runs in a worker thread while `self.lock` is held (so `seed` seeds this request)."""
         import contextlib
+
+        import torch
 
         llm = self.model.llm
         if adapter is not None:
@@ -94,10 +101,14 @@ class Chatter:
                 llm.set_adapter(self.own)
             ctx = contextlib.nullcontext()
         sample = req.temperature > 0
+        if req.seed is not None:
+            torch.manual_seed(req.seed)
+        extra = generate_kwargs(self.model.tokenizer, req.stop, req.frequency_penalty,
+                                req.presence_penalty, self.args.repeat_stop)
         with ctx:
             return self.model.chat(video, req.messages, max_new_tokens=req.max_tokens,
                                    do_sample=sample, temperature=req.temperature or 1.0,
-                                   top_p=req.top_p, streamer=streamer, usage=usage)
+                                   top_p=req.top_p, streamer=streamer, usage=usage, **extra)
 
     @api.get("/models")
     async def models(self, request: Request) -> dict:
@@ -109,7 +120,7 @@ class Chatter:
         check_token(request, self.token)
         limits = self.args.limits
         body = json_object(await read_body(request, limits.max_upload_bytes * 4 // 3 + 2**20))
-        req = parse_chat(body, limits)
+        req = parse_chat(body, limits, self.context)
         adapter = await self._select(req.model)
         video = await asyncio.to_thread(self._video, req)
         cid = completion_id()
@@ -123,8 +134,8 @@ class Chatter:
         except asyncio.TimeoutError:
             raise ClientError(504, f"generation took longer than the "
                                    f"{limits.request_timeout_s:g} s limit") from None
-        finish = "length" if usage.get("completion_tokens", 0) >= req.max_tokens else "stop"
-        return completion(cid, req.model, text, usage, finish)
+        text, stopped = cut_at_stop(text, req.stop)
+        return completion(cid, req.model, text, usage, finish_reason(req, usage, stopped))
 
     def _video(self, req):
         from vqa.model.frames import sample_images
@@ -145,6 +156,7 @@ class Chatter:
                                         skip_special_tokens=True,
                                         timeout=self.args.limits.request_timeout_s)
         usage: dict = {}
+        stops = StopFilter(req.stop)
         sse = lambda d: f"data: {json.dumps(d)}\n\n"  # noqa: E731
         yield sse(chunk(cid, req.model, {"role": "assistant", "content": ""}))
         async with self.lock:
@@ -153,11 +165,12 @@ class Chatter:
             worker.start()
             pieces = iter(streamer)
             while (piece := await asyncio.to_thread(next, pieces, None)) is not None:
-                if piece:
+                if piece := stops.feed(piece):
                     yield sse(chunk(cid, req.model, {"content": piece}))
             await asyncio.to_thread(worker.join)
-        finish = "length" if usage.get("completion_tokens", 0) >= req.max_tokens else "stop"
-        yield sse(chunk(cid, req.model, {}, finish))
+        if rest := stops.flush():
+            yield sse(chunk(cid, req.model, {"content": rest}))
+        yield sse(chunk(cid, req.model, {}, finish_reason(req, usage, stops.done)))
         yield "data: [DONE]\n\n"
 
 

@@ -36,7 +36,10 @@ def job_runtime_env(working_dir: str = ".", env: dict | None = None) -> dict:
 
 def init_ray(address: str | None = None, num_cpus: int | None = None, verbose: bool = False,
              object_store_memory: int | None = None, worker_output: bool = False):
-    """Join `address` / `RAY_ADDRESS` when given, else start an embedded local cluster.
+    """Join `address` / `RAY_ADDRESS` when given (`auto` included), else start an embedded
+    local cluster — never the cluster Ray's "current cluster" file names: a `ray start --head`
+    elsewhere on the machine, or the stale file a killed one leaves, must not capture a job
+    that named no address.
 
     Logs stay quiet (warnings only, no worker stdout) unless `verbose`; Ray Data's progress bars
     stay on either way.
@@ -53,26 +56,49 @@ def init_ray(address: str | None = None, num_cpus: int | None = None, verbose: b
         log_to_driver=verbose or worker_output,
         configure_logging=True,
     )
-    if address:
+    if address and address != "local":
         if num_cpus is not None:
             raise ConfigError("--num-cpus sizes an embedded cluster; it cannot apply to "
                               f"--address / RAY_ADDRESS ({address})")
-        check_address(address, source)
+        if address == "auto":  # what Ray's current-cluster file names may be a dead head's
+            check_address(resolve_auto(source), f"{source} auto →")
+        else:
+            check_address(address, source)
         try:
             ray.init(address=address, **kwargs)
-        except ConnectionError as exc:  # e.g. `auto` with no cluster running on this machine
+        except ConnectionError as exc:
             raise ClusterError(f"{source} {address}: {' '.join(str(exc).split())[:300]}") from exc
     else:
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
         _hush_token_notice()
+        # address="local": ray.init(address=None) would join whatever Ray's current-cluster file
+        # names (then refuse our resources, or retry a dead GCS for minutes). RAY_ADDRESS is
+        # dropped from this process so nothing below re-reads a cluster we chose not to join.
+        os.environ.pop("RAY_ADDRESS", None)
         # The dashboard serves the State API, which Ray Train's PlacementGroupCleaner polls to
         # see that a run's controller died: without it a stopped Tune trial or a crashed run
         # keeps its workers' CPUs reserved for good (seen: both CPUs of this machine held by
         # two ASHA-stopped trials, the next trials waiting forever). It listens on 127.0.0.1.
-        ray.init(num_cpus=num_cpus, include_dashboard=True, dashboard_host="127.0.0.1",
+        ray.init(address="local", num_cpus=num_cpus, include_dashboard=True,
+                 dashboard_host="127.0.0.1",
                  resources={TRAIN_DRIVER: float(num_cpus or os.cpu_count() or 1)},
                  object_store_memory=object_store_memory, **kwargs)
     return ray.get_runtime_context()
+
+
+def resolve_auto(source: str = "--address") -> str:
+    """The HOST:PORT `auto` means on this machine (the cluster `ray start --head` last recorded,
+    else a running GCS), for `check_address` to probe before `ray.init` would retry it for
+    minutes; a ClusterError when there is none."""
+    from ray._private import services
+
+    try:
+        found = services.canonicalize_bootstrap_address("auto")
+    except (ConnectionError, ValueError) as exc:
+        raise ClusterError(f"{source} auto: no Ray cluster is running on this machine; start one "
+                           f"with `ray start --head` or leave out --address / RAY_ADDRESS to run "
+                           f"on a local cluster") from exc
+    return found
 
 
 def check_address(address: str, source: str = "--address") -> None:

@@ -19,6 +19,22 @@ def tracking_uri() -> str:
     return os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
 
 
+def existing_store(ref: str) -> str:
+    """The tracking URI to read `ref` (a models:/ or runs:/ URI) from. A SQLite store that does
+    not exist holds no model: refused (ConfigError) rather than created — MLflow would leave an
+    empty `mlruns.db` wherever the command ran."""
+    from vqa.errors import ConfigError
+
+    uri = tracking_uri()
+    if uri.startswith("sqlite:///") and not Path(uri[len("sqlite:///"):]).is_file():
+        where = "MLFLOW_TRACKING_URI" if os.environ.get("MLFLOW_TRACKING_URI") else \
+            "the default store"
+        raise ConfigError(f"{ref}: no MLflow tracking store at {uri} ({where}: no such file); "
+                          f"point MLFLOW_TRACKING_URI at the store that registered it, e.g. "
+                          f"sqlite:////ABSOLUTE/PATH/mlruns.db or http://MLFLOW-HOST:5000")
+    return uri
+
+
 def _flatten(d: dict, prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in d.items():

@@ -390,3 +390,23 @@ def test_every_command_has_bad_input_cases():
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     covered = {argv[0] for _, argv, _, _ in CASES}
     assert set(sub.choices) - covered == set()
+
+
+def test_a_registry_model_without_a_store_names_mlflow_tracking_uri_and_writes_nothing(
+        tmp_path, clip_factory):
+    """`vqa score --model models:/NAME/1` run outside the checkout, no store configured: one
+    line saying where to point MLFLOW_TRACKING_URI, and no stray mlruns.db left behind."""
+    import subprocess
+    import sys
+
+    from cli_helpers import clean_env
+
+    env = {k: v for k, v in clean_env().items()
+           if k not in ("MLFLOW_TRACKING_URI", "VQA_STORAGE_ROOT")}
+    res = subprocess.run([sys.executable, "-m", "vqa.cli", "score", str(clip_factory()),
+                          "--model", "models:/vqa-tiny/1"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=120)
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    assert res.returncode == 2 and len(lines) == 1, res.stderr[-2000:]
+    assert "models:/vqa-tiny/1" in lines[0] and "MLFLOW_TRACKING_URI" in lines[0]
+    assert list(tmp_path.iterdir()) == []

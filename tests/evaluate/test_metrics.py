@@ -19,8 +19,11 @@ def test_raw_metrics_agree_with_scipy_on_random_data():
         assert m["plcc_raw"] == pytest.approx(stats.pearsonr(x, y)[0], abs=1e-12)
         assert m["rmse_raw"] == pytest.approx(np.sqrt(np.mean((x - y) ** 2)), abs=1e-12)
         assert correlations(x, y)["srcc"] == pytest.approx(m["srcc_raw"])
+        if n == 5:  # 4 parameters through 5 points: the fit is a step, flagged, not reported
+            assert not m["fit_ok"] and m["note"].startswith("degenerate logistic fit (a step")
+            continue
         # a monotone fit never changes the ranks (ties aside)
-        assert m["srcc_logistic"] == pytest.approx(m["srcc_raw"], abs=1e-9)
+        assert m["fit_ok"] and m["srcc_logistic"] == pytest.approx(m["srcc_raw"], abs=1e-9)
 
 
 def test_logistic_by_hand_and_fit_recovers_a_known_curve():
@@ -60,3 +63,31 @@ def test_bootstrap_ci_covers_true_correlation_at_about_nominal_rate():
             hits[k] += ci[k][0] <= v <= ci[k][1]
     for k in true:
         assert 0.88 <= hits[k] / reps <= 0.99, (k, hits[k] / reps)
+
+
+def test_two_label_values_or_a_step_fit_are_not_meaningful_with_the_count():
+    """Two label values make any separating predictor read 1.000; a logistic that fits a step
+    through two groups reads PLCC ≈ 1 too. Both are NaN with a reason, and no overflow."""
+    import warnings
+
+    from vqa.evaluate.report import rating_markdown
+
+    x = np.arange(10.0)
+    two = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        m = point_metrics(x, two)
+        steep = point_metrics(np.arange(1.0, 9.0), [0, 0, 0, 0, 10, 10, 10, 11])
+        ci = bootstrap_ci(np.arange(1.0, 9.0), [0, 0, 0, 0, 10, 10, 10, 11], n_resamples=50)
+        logistic4(np.array([-1e6, 0, 1e6]), 1, 0, 0, 1e-9)
+    assert math.isnan(m["srcc_raw"]) and math.isnan(m["plcc_logistic"])
+    assert m["note"] == "2 distinct label values in 10 videos (3 needed)"
+    assert correlations(x, two)["note"] == m["note"] and math.isnan(correlations(x, two)["srcc"])
+    assert not math.isnan(steep["srcc_raw"])  # the ranks still mean something
+    assert math.isnan(steep["plcc_logistic"]) and not steep["fit_ok"]
+    assert steep["note"] == "degenerate logistic fit (a step: 4 and 4 of 8 videos on its two " \
+        "plateaus)"
+    assert all(math.isnan(v) for v in ci["plcc_logistic"])
+    row = {"subset": "all", "target": "overall", "n": 10, **m}
+    table = rating_markdown([row], 0.95)
+    assert "1.000" not in table and m["note"] in table

@@ -64,3 +64,32 @@ def test_qbench_malformed_item_is_named(tmp_path):
     ("E", None), ("It looks fine.", None)])
 def test_first_option_letter(reply, letter):
     assert first_letter(reply, 4) == letter
+
+
+def test_every_spelling_of_a_question_type_and_an_unknown_one_named(tmp_path):
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    item = {"video_name": "a.mp4", "question": "Q?", "answers": ["Yes", "No"],
+            "correct_ans": "Yes"}
+    spellings = {"yes_or_no": YES_NO, "Yes-or-No": YES_NO, "YES OR NO": YES_NO,
+                 "yes/no": YES_NO, "what how": WHAT_HOW, "What_How": WHAT_HOW,
+                 "open_ended": OPEN, "Open-ended": OPEN}
+    qs = read_questions(_write(tmp_path / "q.json", [{**item, "question_type": t}
+                                                      for t in spellings]))
+    assert [q["type"] for q in qs] == list(spellings.values())
+    with pytest.raises(ConfigError, match=r"q.json item 0: malformed question: unknown "
+                                          r"question_type 'multiple_choise'"):
+        read_questions(_write(tmp_path / "q.json", [{**item,
+                                                     "question_type": "multiple_choise"}]))
+
+
+def test_all_failed_rule_covers_questions_that_all_failed():
+    from vqa.evaluate import understanding
+    from vqa.pipelines.evaluate import all_failed
+
+    ok = {("ask", "q0"): {"result": "B", "error": None}}
+    judge_down = [{"status": understanding.FAILED, "reason": "judge: connection refused"}] * 2
+    assert all_failed(ok, judge_down) == "all 2 questions failed; commonest: judge: connection " \
+                                         "refused"
+    assert all_failed(ok, [*judge_down, {"status": understanding.OK}]) is None
+    assert all_failed({("ask", "q0"): {"result": None, "error": "x.mp4: truncated"}}, []) == \
+        "all 1 items failed; commonest: truncated"

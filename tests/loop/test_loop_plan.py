@@ -59,11 +59,26 @@ def test_a_storage_uri_out_is_refused_with_the_reason():
     ({"name": "t", "run": ["train"], "config": "configs/local-direct.yaml",
       "set": {"stages": [], "deepspeed": {"zero": 2}}},
      r"set.deepspeed: unknown key 'zero'; valid keys: .*'zero_stage'"),
+    ({"name": "t", "run": ["train"], "config": "configs/local-complementary.yaml",
+      "set": {"datasets": {"ratng": {"path": "x.jsonl"}}}},
+     r"step t: set.datasets: 'ratng' is a new entry that nothing in the config uses \(did you "
+     r"mean 'rating'\?\); the names in use: \['incontext', 'incontext_where', 'rating'\]"),
+    ({"name": "t", "run": ["train", "--out", "o"], "config": "configs/local-direct.yaml",
+      "set": {"out": "elsewhere"}},
+     r"step t: set.out: the step's command line gives --out too, and the command line wins"),
 ])
 def test_typos_in_a_step_fail_before_any_step_runs(step, match, monkeypatch):
     monkeypatch.chdir(ROOT)
     with pytest.raises(ConfigError, match=match):
         check(loop([step]))
+
+
+def test_a_set_that_adds_an_entry_a_stage_names_is_used(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    stages = yaml.safe_load((ROOT / "configs/local-direct.yaml").read_text())["stages"]
+    stages[0]["datasets"] = [*stages[0]["datasets"], "extra"]
+    check(loop([{"name": "t", "run": ["train"], "config": "configs/local-direct.yaml",
+                 "set": {"datasets": {"extra": {"path": "x.jsonl"}}, "stages": stages}}]))
 
 
 def test_the_repo_pipeline_checks_out(monkeypatch):

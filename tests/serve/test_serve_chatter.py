@@ -179,3 +179,29 @@ def test_annotate_expert_role_is_the_served_chatter(served, tmp_path, monkeypatc
     row = json.loads((tmp_path / "out" / "annotations.jsonl").read_text().splitlines()[-1])
     answers = row["record"]["factors"]["sharpness"]["answers"]
     assert len(answers) == 3 and all(isinstance(a, str) and a for a in answers)
+
+
+def test_openai_sampling_parameters_honoured_or_refused(client, served, local):
+    """`stop`, penalties and `seed` change the answer as OpenAI defines them; the untrained
+    model's loop ends early (the repetition guard); unsupported parameters are a 400 naming
+    them."""
+    ask = dict(model="vqa-tiny", messages=video_message(served), max_tokens=48)
+    loop = local.chat(served["clip"], [{"role": "user", "content": QUESTION}],
+                      max_new_tokens=48)
+    guarded = client.chat.completions.create(**ask)
+    assert guarded.usage.completion_tokens < 48 and guarded.choices[0].finish_reason == "stop"
+    assert loop.startswith(guarded.choices[0].message.content)
+    word = loop.split()[1]
+    stopped = client.chat.completions.create(**ask, stop=[word])
+    assert word not in stopped.choices[0].message.content
+    assert stopped.choices[0].finish_reason == "stop"
+    stream = client.chat.completions.create(**ask, stop=[word], stream=True)
+    assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices) == \
+        stopped.choices[0].message.content
+    penalised = client.chat.completions.create(**ask, frequency_penalty=2.0, presence_penalty=1)
+    assert penalised.choices[0].message.content != guarded.choices[0].message.content
+    seeded = [client.chat.completions.create(**ask, temperature=1.5, seed=11).choices[0]
+              .message.content for _ in range(2)]
+    assert seeded[0] == seeded[1]
+    with pytest.raises(openai.BadRequestError, match="'logprobs'"):
+        client.chat.completions.create(**ask, logprobs=True)

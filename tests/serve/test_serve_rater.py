@@ -100,6 +100,9 @@ def test_every_client_mistake_is_a_4xx_with_a_reason(rater):
     b = rater["broken"]
     for kind in ("not_a_video", "truncated", "empty", "zero_frames"):
         assert "video" in error_of(upload(rater, b[kind].read_bytes(), f"{kind}.mp4"), 422)
+    for name in ("notes.txt", "notes.mp4"):  # named as the client named it, no server path
+        said = error_of(upload(rater, b["not_a_video"].read_bytes(), name), 422)
+        assert said.startswith(f"{name}: ") and "vqa-serve-" not in said and "/tmp" not in said
     assert "longer than" in error_of(post(rater, "/rate", json={
         "uri": (rater["root"] / "long.mp4").as_uri()}), 422)
     assert "limit" in error_of(upload(rater, b"\0" * 600_000), 413)

@@ -11,7 +11,8 @@ import pytest
 
 from vqa.serving.config import Limits, MediaConfig
 from vqa.serving.errors import ClientError
-from vqa.serving.media import check_limits, data_url_bytes, fetch_http, load_clip, resolve_uri
+from vqa.serving.media import check_limits, clip_from_bytes, data_url_bytes, fetch_http, \
+    load_clip, resolve_uri
 from vqa.serving.openai_chat import parse_chat
 from vqa.video import VideoInfo
 
@@ -114,3 +115,18 @@ def test_data_urls_and_chat_requests():
     for body, code, words in bad:
         got, msg = status(parse_chat, body, limits)
         assert got == code and words in msg, (body, msg)
+
+
+def test_a_non_video_upload_is_refused_in_the_clients_words(tmp_path):
+    """The 422 names the upload as the client named it: never the server's temp file, and a
+    `.txt` is not read as FFmpeg's text-as-video."""
+    import tempfile
+
+    from vqa.model import tiny
+
+    cfg = tiny()
+    for data, name in [(b"plain text, not a container\n" * 40, "notes.txt"),
+                       (b"\0" * 5000, "clip.mp4"), (b"hello", "noext")]:
+        code, msg = status(clip_from_bytes, cfg, data, Limits(), name)
+        assert code == 422 and msg.startswith(f"{name}: not a readable video"), msg
+        assert "vqa-serve-" not in msg and tempfile.gettempdir() not in msg, msg

@@ -22,6 +22,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, help="HTTP port (default: the config's, 8000)")
     p.add_argument("--media-root", action="append", dest="media_roots", metavar="DIR",
                    help="folder file:// URIs may name (repeatable; replaces the config's)")
+    p.add_argument("--served-model-name", nargs="+", dest="served_model_names", metavar="NAME",
+                   help="the model ids the chatter answers to (vLLM's flag; replaces the "
+                        "config's served_model_names)")
+    p.add_argument("--max-tokens", type=int, metavar="N",
+                   help="the most tokens a chat request may ask for (default: the config's "
+                        "limits.max_tokens, else the model's context length)")
     p.add_argument("--address", help="join this Ray cluster (default: $RAY_ADDRESS, else start a "
                                      "local one)")
     p.add_argument("--num-cpus", type=int, help="CPUs for the embedded local Ray cluster")
@@ -33,13 +39,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=main)
 
 
+def app_overrides(args: argparse.Namespace) -> dict:
+    """The flags that change the apps' `args:` block."""
+    out: dict = {"media": {"roots": args.media_roots}} if args.media_roots else {}
+    if args.served_model_names:
+        out["served_model_names"] = args.served_model_names
+    if args.max_tokens is not None:
+        out["limits"] = {"max_tokens": args.max_tokens}
+    return out
+
+
 def main(args: argparse.Namespace) -> int:
     from vqa.pipelines.serve import local_models, serve_config, start
     from vqa.runtime import init_ray
 
-    overrides = {"media": {"roots": args.media_roots}} if args.media_roots else {}
     cfg = serve_config(args.config, host=args.host, port=args.port, apps=args.apps,
-                       args=overrides)
+                       args=app_overrides(args))
     local_models(cfg, args.model)
     init_ray(args.address, args.num_cpus, args.verbose, worker_output=args.verbose)
     urls = start(cfg, timeout_s=args.timeout)

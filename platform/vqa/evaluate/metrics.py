@@ -9,15 +9,49 @@ import math
 import warnings
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 RAW, FITTED = "raw", "logistic"
 NAMES = ("srcc", "krcc", "plcc", "rmse")  # every one reported raw and after the fit
+MIN_DISTINCT = 3  # label values: with two, any correlation only says which group is which
 
 
 def logistic4(x, b1, b2, b3, b4):
-    """VQEG (2003) 4-parameter logistic: b2 + (b1 - b2) / (1 + exp(-(x - b3) / |b4|))."""
-    return b2 + (b1 - b2) / (1.0 + np.exp(-(np.asarray(x, float) - b3) / abs(b4)))
+    """VQEG (2003) 4-parameter logistic: b2 + (b1 - b2) / (1 + exp(-(x - b3) / |b4|)), written
+    with `expit` so a steep curve saturates instead of overflowing `exp`."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return b2 + (b1 - b2) * special.expit((np.asarray(x, float) - b3) / abs(b4))
+
+
+def not_meaningful(pred, label) -> str | None:
+    """Why a correlation of these predictions with these labels means nothing, or None: too
+    few videos, fewer than MIN_DISTINCT distinct label values (2 give 1.000 for any predictor
+    that separates the groups), or constant predictions."""
+    x, y = np.asarray(pred, float), np.asarray(label, float)
+    if len(x) < 3:
+        return f"{len(x)} videos (3 needed)"
+    distinct = len(np.unique(y))
+    if distinct < MIN_DISTINCT:
+        return f"{distinct} distinct label value{'s' * (distinct != 1)} in {len(y)} videos " \
+               f"({MIN_DISTINCT} needed)"
+    if np.std(x) == 0:
+        return f"constant predictions over {len(x)} videos"
+    return None
+
+
+def step_fit(pred, params) -> str | None:
+    """Why a logistic fit is degenerate, or None: a step — the fitted values in two tight
+    groups, one gap ≥ 90 % of their range — only splits the videos in two, and its PLCC reads
+    near 1.000 whatever the order within each group."""
+    fitted = np.sort(logistic4(pred, *params))
+    spread = fitted[-1] - fitted[0]
+    if len(fitted) < 2 or spread <= 0:
+        return "degenerate logistic fit (constant)"
+    gap = int(np.argmax(np.diff(fitted)))
+    if np.diff(fitted)[gap] < 0.9 * spread:
+        return None
+    return f"degenerate logistic fit (a step: {gap + 1} and {len(fitted) - gap - 1} of " \
+           f"{len(fitted)} videos on its two plateaus)"
 
 
 def fit_logistic(pred, label, p0=None) -> np.ndarray | None:
@@ -38,7 +72,7 @@ def fit_logistic(pred, label, p0=None) -> np.ndarray | None:
 
 
 def _degenerate(x: np.ndarray, y: np.ndarray) -> bool:
-    return len(x) < 3 or np.std(x) == 0 or np.std(y) == 0
+    return not_meaningful(x, y) is not None
 
 
 def _corr(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
@@ -50,16 +84,21 @@ def _corr(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
 
 
 def point_metrics(pred, label) -> dict[str, float]:
-    """{"<name>_raw", "<name>_logistic" for srcc/krcc/plcc/rmse, "n", "fit_ok"}: raw on the
-    model's own scale; logistic after mapping predictions onto the label scale (NaN where the
-    fit fails or the data are constant)."""
+    """{"<name>_raw", "<name>_logistic" for srcc/krcc/plcc/rmse, "n", "fit_ok", "note"}: raw
+    on the model's own scale; logistic after mapping predictions onto the label scale. NaN
+    where the numbers would mean nothing, and `note` says why (with the count)."""
     x, y = np.asarray(pred, float), np.asarray(label, float)
-    out: dict[str, float] = {f"{k}_{RAW}": v for k, v in _corr(x, y).items()}
-    params = None if _degenerate(x, y) else fit_logistic(x, y)
+    note = not_meaningful(x, y)
+    out: dict = {f"{k}_{RAW}": v for k, v in _corr(x, y).items()}
+    params = None if note else fit_logistic(x, y)
+    if params is not None and (why := step_fit(x, params)):
+        params, note = None, why
+    elif params is None and not note:
+        note = "the logistic fit did not converge"
     fitted = _corr(logistic4(x, *params), y) if params is not None else \
         dict.fromkeys(NAMES, math.nan)
     out.update({f"{k}_{FITTED}": v for k, v in fitted.items()})
-    out.update(n=len(x), fit_ok=params is not None)
+    out.update(n=len(x), fit_ok=params is not None, note=note or "")
     return out
 
 
@@ -78,8 +117,9 @@ def _fitted_plcc(p0):
     """PLCC after the fit, refitted on each resample (warm-started from the full-data fit)."""
     def stat(x, y):
         params = None if _degenerate(x, y) else fit_logistic(x, y, p0)
-        return float(stats.pearsonr(logistic4(x, *params), y)[0]) if params is not None \
-            else math.nan
+        if params is None or step_fit(x, params):
+            return math.nan
+        return float(stats.pearsonr(logistic4(x, *params), y)[0])
     return stat
 
 
@@ -100,6 +140,8 @@ def bootstrap_ci(pred, label, names=tuple(STATISTICS), n_resamples: int = 1000,
     for name in names:
         fn, vectorized = STATISTICS[name]
         p0 = None if _degenerate(x, y) or not name.endswith(FITTED) else fit_logistic(x, y)
+        if p0 is not None and step_fit(x, p0):
+            p0 = None
         if _degenerate(x, y) or n_resamples < 1 or (name.endswith(FITTED) and p0 is None):
             out[name] = (math.nan, math.nan)
             continue

@@ -20,9 +20,10 @@ from vqa.evaluate.labels import resolve_video
 
 LETTERS = string.ascii_uppercase
 YES_NO, WHAT_HOW, OPEN = "Yes-or-No", "What-How", "Open-ended"
-QTYPES = {0: YES_NO, 1: WHAT_HOW, 2: OPEN, "yes-or-no": YES_NO, "yes/no": YES_NO,
-          "yesno": YES_NO, "binary": YES_NO, "what-how": WHAT_HOW, "what": WHAT_HOW,
-          "how": WHAT_HOW, "mcq": WHAT_HOW, "open-ended": OPEN, "open": OPEN}
+# Keys as `_qtype_key` spells them: every spelling of a type (case, `_`, `-`, `/`, spaces).
+QTYPES = {0: YES_NO, 1: WHAT_HOW, 2: OPEN, "yesorno": YES_NO, "yesno": YES_NO,
+          "binary": YES_NO, "whathow": WHAT_HOW, "what": WHAT_HOW, "how": WHAT_HOW,
+          "mcq": WHAT_HOW, "openended": OPEN, "open": OPEN}
 CONCERNS = {0: "Technical", 1: "Aesthetic", 2: "Temporal", 3: "AIGC"}
 CONCERN_NAMES = {v.lower(): v for v in CONCERNS.values()}
 PAIR = "_cat_"
@@ -60,15 +61,23 @@ def _letter_of(answer, options: list[str], where: str) -> str:
     raise _bad(where, f"answer {answer!r} is not one of the {len(options)} options")
 
 
+def _qtype_key(value):
+    """`Yes-or-No`, `yes_or_no`, `YES OR NO`, `what how` → one key of QTYPES."""
+    return re.sub(r"[\s_\-/]+", "", value.lower()) if isinstance(value, str) else value
+
+
 def qbench_item(raw: dict, where: str, base: Path, root: str | None, benchmark: str) -> dict:
     if not isinstance(raw, dict):
         raise _bad(where, "not a JSON object")
     for key in ("video_name", "question"):
         if not isinstance(raw.get(key), str) or not raw[key].strip():
             raise _bad(where, f"missing '{key}'")
-    qtype = raw.get("question_type", raw.get("type"))
-    qtype = QTYPES.get(qtype.lower() if isinstance(qtype, str) else qtype)
+    given = raw.get("question_type", raw.get("type"))
+    qtype = QTYPES.get(_qtype_key(given))
     options = [str(o) for o in raw.get("answers") or raw.get("candidates") or []]
+    if given is not None and qtype is None:
+        raise _bad(where, f"unknown question_type {given!r} (known: {YES_NO}, {WHAT_HOW}, "
+                          f"{OPEN}, in any case or separator)")
     if qtype is None:
         qtype = WHAT_HOW if options else OPEN
     correct = next((raw[k] for k in ("correct_ans", "correct_answer", "answer", "gt_ans", "gt")

@@ -10,10 +10,13 @@ from scipy import stats
 
 
 def correlations(pred, label) -> dict[str, float]:
-    """SRCC, PLCC, KRCC (raw, no logistic fit); NaN where either side is constant."""
+    """SRCC, PLCC, KRCC (raw, no logistic fit); NaN, and `note` saying why, where they would
+    mean nothing (`metrics.not_meaningful`)."""
+    from vqa.evaluate.metrics import not_meaningful
+
     p, y = np.asarray(pred, float), np.asarray(label, float)
-    if len(p) < 3 or np.std(p) == 0 or np.std(y) == 0:
-        return {"srcc": math.nan, "plcc": math.nan, "krcc": math.nan, "n": len(p)}
+    if note := not_meaningful(p, y):
+        return {"srcc": math.nan, "plcc": math.nan, "krcc": math.nan, "n": len(p), "note": note}
     return {"srcc": float(stats.spearmanr(p, y)[0]), "plcc": float(stats.pearsonr(p, y)[0]),
             "krcc": float(stats.kendalltau(p, y)[0]), "n": len(p)}
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vqa.evaluate.metrics import FITTED, RAW, fit_logistic, logistic4
+from vqa.evaluate.metrics import FITTED, RAW, fit_logistic, logistic4, not_meaningful, step_fit
 
 RATING_COLUMNS = [("SRCC (raw)", f"srcc_{RAW}", True), ("KRCC (raw)", f"krcc_{RAW}", True),
                   ("PLCC (raw)", f"plcc_{RAW}", True), ("PLCC (logistic)", f"plcc_{FITTED}", True),
@@ -49,11 +49,12 @@ def rating_display(rows: list[dict], confidence: float) -> tuple[list[dict], lis
             lo, hi = r.get(f"{key}_lo"), r.get(f"{key}_hi")
             d[col] = _num(r[key]) + (f" [{_num(lo, 2)}, {_num(hi, 2)}]"
                                      if has_ci and lo is not None and not math.isnan(lo) else "")
+        d["not meaningful"] = r.get("note") or ""
         out.append(d)
     note = (f"Brackets: {int(round(confidence * 100))} % bootstrap CI (percentile, videos "
             f"resampled). raw: the model's own scale; logistic: after the VQEG 4-parameter "
             f"logistic fit onto the label scale.")
-    return out, cols + [note]
+    return out, cols + ["not meaningful", note]
 
 
 def rating_markdown(rows: list[dict], confidence: float) -> str:
@@ -62,7 +63,7 @@ def rating_markdown(rows: list[dict], confidence: float) -> str:
 
 
 def rating_csv(rows: list[dict]) -> str:
-    keys = ["subset", "target", "pred", "label", "n", "fit_ok"]
+    keys = ["subset", "target", "pred", "label", "n", "fit_ok", "note"]
     for _, key, has_ci in RATING_COLUMNS:
         keys += [key] + ([f"{key}_lo", f"{key}_hi"] if has_ci else [])
     return to_csv(rows, keys)
@@ -84,7 +85,8 @@ def scatter(rated: list[dict], targets: list[tuple[str, str, str]], path: str | 
         for s in sorted({r.get("subset") or "all" for r in rs}):
             m = np.asarray([(r.get("subset") or "all") == s for r in rs], bool)
             ax.scatter(x[m], y[m], s=12, alpha=0.7, label=s)
-        params = fit_logistic(x, y) if len(x) >= 4 and np.std(x) > 0 else None
+        params = fit_logistic(x, y) if not_meaningful(x, y) is None else None
+        params = None if params is None or step_fit(x, params) else params
         if params is not None:
             grid = np.linspace(x.min(), x.max(), 200)
             ax.plot(grid, logistic4(grid, *params), color="C3", label="logistic fit")

@@ -127,6 +127,50 @@ def check_step(step: StepConfig, parser: argparse.ArgumentParser) -> None:
     kind = step.run[0]
     if step.set and kind in JOB_CONFIGS:
         check_set_keys(config_class(kind), step.set, f"step {step.name}: set")
+        _check_set_is_used(step, argv, subparser(parser, argv))
+
+
+def _check_set_is_used(step: StepConfig, argv: list[str], parser: argparse.ArgumentParser):
+    """A `set` key that changes nothing is refused: one the step's command line also gives (the
+    flag wins), or a new named entry (a dataset, …) that nothing in the merged config names —
+    a typo for a name the config does use (`ratng:` for `rating:`) would otherwise add an
+    unused entry and leave the real one as it was."""
+    import difflib
+
+    where = f"step {step.name}: set"
+    given = {a.dest for tok in argv if tok.startswith("--")
+             for a in [parser._option_string_actions.get(tok.split("=")[0])] if a}
+    clash = sorted(set(step.set) & (given - {"config"}))
+    if clash:
+        raise ConfigError(f"{where}.{clash[0]}: the step's command line gives --"
+                          f"{clash[0].replace('_', '-')} too, and the command line wins; set it "
+                          f"in one place")
+    if not step.config or PLACEHOLDER.search(step.config):
+        return
+    base = read_yaml(step.config) or {}
+    merged = deep_merge(base, step.set)
+    for field, entries in step.set.items():
+        if not isinstance(entries, dict) or not isinstance(base.get(field), dict):
+            continue
+        names = {v for k, v in merged.items() if k != field for v in _strings(v)}
+        used = sorted(names & set(merged[field]))
+        for name in entries:
+            if name not in base[field] and name not in names:
+                close = difflib.get_close_matches(name, used or sorted(base[field]), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise ConfigError(f"{where}.{field}: '{name}' is a new entry that nothing in "
+                                  f"the config uses{hint}; the names in use: {used}")
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
 
 
 def write_step_config(cfg: LoopConfig, name: str, data: dict) -> str:

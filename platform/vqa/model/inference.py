@@ -154,10 +154,11 @@ def rate_batch(model, videos: list, timings: dict | None = None) -> list[dict]:
 @torch.no_grad()
 def chat(model, video, messages: list[dict], max_new_tokens: int = 128, do_sample: bool = False,
          temperature: float = 1.0, top_p: float = 1.0, timings: dict | None = None,
-         streamer=None, usage: dict | None = None) -> str:
+         streamer=None, usage: dict | None = None, **extra) -> str:
     """Answer the last user message about the video; greedy unless `do_sample`. A transformers
     `streamer` (e.g. TextIteratorStreamer) receives the tokens as they come; `usage` gets the
-    prompt and completion token counts."""
+    prompt and completion token counts; `extra` goes to `generate` (stop strings, logits
+    processors, stopping criteria: the chatter's OpenAI parameters)."""
     model.eval()
     enc = encode_video(model, video, timings)
     emb = model.embed(layout_for(model, enc, messages, ""), enc["vision"], enc["motion"])
@@ -169,7 +170,8 @@ def chat(model, video, messages: list[dict], max_new_tokens: int = 128, do_sampl
                                  attention_mask=torch.ones(1, emb.shape[0], dtype=torch.long,
                                                            device=emb.device),
                                  max_new_tokens=max_new_tokens, eos_token_id=tok.eos_token_id,
-                                 pad_token_id=tok.pad_token_id, streamer=streamer, **kw)
+                                 pad_token_id=tok.pad_token_id, streamer=streamer, **kw,
+                                 **extra)
     if usage is not None:
         usage.update(prompt_tokens=int(emb.shape[0]), completion_tokens=int(ids.shape[1]))
     return tok.decode(ids[0], skip_special_tokens=True).strip()

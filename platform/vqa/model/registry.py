@@ -58,9 +58,9 @@ def resolve_model_path(ref: str | Path) -> Path:
         return path
     import mlflow
 
-    from vqa.tracking import tracking_uri
+    from vqa.tracking import existing_store, tracking_uri
 
-    mlflow.set_tracking_uri(tracking_uri())
+    mlflow.set_tracking_uri(existing_store(ref))
     try:
         local = Path(mlflow.artifacts.download_artifacts(artifact_uri=ref))
     except mlflow.exceptions.MlflowException as exc:

@@ -138,6 +138,18 @@ def rating_outputs(cfg: EvaluateConfig, prep: dict, results: dict, out_dir: Path
     return summary, metrics
 
 
+def all_failed(results: dict, scored: list[dict]) -> str | None:
+    """The all-failed rule: every work item failed (no video decoded), or every benchmark
+    question failed (no letter, no judge answer) → the commonest reason; else None."""
+    errors = Counter(r["error"].split(": ", 1)[-1][:120] for r in results.values() if r["error"])
+    if results and sum(errors.values()) == len(results):
+        return f"all {len(results)} items failed; commonest: {errors.most_common(1)[0][0]}"
+    if scored and not any(s["status"] == understanding.OK for s in scored):
+        reasons = Counter(str(s.get("reason") or s["status"])[:120] for s in scored)
+        return f"all {len(scored)} questions failed; commonest: {reasons.most_common(1)[0][0]}"
+    return None
+
+
 def run_evaluate(cfg: EvaluateConfig, prep: dict | None = None, progress=None) -> dict:
     import mlflow
 
@@ -152,6 +164,7 @@ def run_evaluate(cfg: EvaluateConfig, prep: dict | None = None, progress=None) -
     summary: dict = {"items": len(items), "missing_videos": len(missing),
                      "missing_examples": sorted(missing)[:5]}
     metrics: dict[str, float] = {}
+    scored: list[dict] = []
     if prep["labels"]:
         part, metrics = rating_outputs(cfg, prep, results, out_dir)
         summary.update(part)
@@ -166,10 +179,8 @@ def run_evaluate(cfg: EvaluateConfig, prep: dict | None = None, progress=None) -
                        judged=sum(s.get("how") == "judge" for s in scored))
         pooled = understanding.summary_metrics("all", scored)  # every benchmark together
         summary.update(accuracy=pooled.get("all.accuracy"), chance=pooled.get("all.chance"))
-    errors = Counter(r["error"].split(": ", 1)[-1][:120] for r in results.values() if r["error"])
-    if results and sum(errors.values()) == len(results):  # exit 1 with the dominant reason
-        summary["all_failed"] = (f"all {len(results)} items failed; commonest: "
-                                 f"{errors.most_common(1)[0][0]}")
+    if why := all_failed(results, scored):  # exit 1 with the dominant reason
+        summary["all_failed"] = why
     summary.update(pool_s=round(pool_s, 3), actors=cfg.actors, out=str(out_dir),
                    items_per_s=round(len(items) / pool_s, 3) if pool_s > 0 and items else 0.0,
                    elapsed_s=round(time.perf_counter() - start, 3))

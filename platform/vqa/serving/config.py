@@ -20,13 +20,14 @@ class Limits:
     max_frames: int = 7200  # frames a request may make the server decode
     max_images: int = 64  # image_url parts (frames) in one chat request
     max_batch: int = 32  # URIs in one POST /rate/batch
-    max_tokens: int = 512  # the most a chat request may ask to generate
+    max_tokens: int | None = None  # the most a chat request may ask to generate (None: the
+    #                                model's context length, as vLLM's --max-model-len)
     request_timeout_s: float = 120.0  # past this the request ends with 504
 
     def validate(self) -> None:
         for name in ("max_upload_mb", "max_duration_s", "max_side", "max_pixels", "max_frames",
                      "max_images", "max_batch", "max_tokens", "request_timeout_s"):
-            if getattr(self, name) <= 0:
+            if getattr(self, name) is not None and getattr(self, name) <= 0:
                 raise ConfigError(f"limits.{name} must be > 0, got {getattr(self, name)}")
 
     @property
@@ -63,12 +64,15 @@ class AppArgs:
     auth_token_env: str | None = None  # NAME of an env var holding the bearer token
     auth_token_file: str | None = None  # or a file holding it (a mounted secret)
     served_model_names: list[str] = field(default_factory=list)  # chatter aliases (vLLM's)
+    repeat_stop: int = 16  # chatter: a generated loop this long (tokens) ends the answer; 0: off
     adapters: dict[str, str] = field(default_factory=dict)  # chatter: model id → PEFT folder
 
     def validate(self) -> None:
         if not self.model:
             raise ConfigError("serve app args: 'model' is required (a model folder or "
                               "models:/NAME/VERSION)")
+        if self.repeat_stop < 0:
+            raise ConfigError(f"serve app args: repeat_stop must be >= 0, got {self.repeat_stop}")
         clash = set(self.adapters) & set(self.served_model_names)
         if clash:
             raise ConfigError(f"serve app args: adapter ids {sorted(clash)} are also served "

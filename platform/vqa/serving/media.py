@@ -126,16 +126,31 @@ def load_clip(cfg, path: str | os.PathLike, limits: Limits, name: str | None = N
         check_limits(packets.result(), limits, name)
         return frames
     except VideoError as exc:
-        raise ClientError(422, f"{name}: not a readable video ({exc.reason})") from exc
+        raise ClientError(422, f"{name}: not a readable video ({_own(exc.reason, path, name)})"
+                          ) from exc
     except (av.error.FFmpegError, ValueError, IndexError) as exc:
-        raise ClientError(422, f"{name}: corrupt video ({type(exc).__name__}: {exc})") from exc
+        raise ClientError(422, f"{name}: corrupt video ({type(exc).__name__}: "
+                               f"{_own(str(exc), path, name)})") from exc
+
+
+def _own(reason: str, path, name: str) -> str:
+    """The reason in the client's words: the server's path for the file (an upload's temp file,
+    a resolved file:// URI) becomes the name the client gave it."""
+    for text in (str(path), os.path.realpath(path), Path(path).name):
+        reason = reason.replace(f"'{text}'", f"'{name}'").replace(text, name)
+    return reason
 
 
 def clip_from_bytes(cfg, data: bytes, limits: Limits, name: str = "upload") -> dict:
     """Uploaded / downloaded bytes → sampled frames, through a temp file deleted after."""
     if len(data) > limits.max_upload_bytes:
         raise ClientError(413, f"{name}: larger than the {limits.max_upload_mb:g} MB limit")
-    tmp = write_temp(data, Path(name).suffix or ".mp4")
+    from vqa.data.sources import VIDEO_EXTENSIONS
+
+    # A video container's suffix only: FFmpeg picks some demuxers by suffix alone (`.txt` →
+    # its text-as-video `tty` demuxer, which "decodes" any text file).
+    suffix = Path(name).suffix.lower()
+    tmp = write_temp(data, suffix if suffix in VIDEO_EXTENSIONS | {".gif"} else ".bin")
     try:
         return load_clip(cfg, tmp, limits, name)
     finally:

@@ -1,7 +1,8 @@
 """The OpenAI chat-completions protocol, as far as a video LMM needs it: a request body → the
 model's messages plus where the video comes from (one `video_url` part, or a sequence of
 `image_url` frames as GPT-4o-style clients send them), and the response / SSE chunk bodies.
-Everything a client can get wrong is a `ClientError` naming the field."""
+Everything a client can get wrong is a `ClientError` naming the field; a parameter the server
+cannot honour is refused (400, naming it), never silently ignored."""
 
 from __future__ import annotations
 
@@ -15,7 +16,14 @@ from vqa.serving.config import Limits
 from vqa.serving.errors import ClientError
 from vqa.serving.media import data_url_bytes
 
-DEFAULT_MAX_TOKENS = 128
+DEFAULT_MAX_TOKENS = 128  # when the request names none (bounded: a CPU replica is slow)
+MAX_STOP = 4  # OpenAI's limit on `stop` strings
+# Parameters an OpenAI client may send that this server cannot honour: refused when set to
+# anything but their neutral value, so a client never gets an answer it did not ask for.
+UNSUPPORTED = {"logprobs": (None, False), "top_logprobs": (None, 0), "logit_bias": (None, {}),
+               "tools": (None, []), "tool_choice": (None, "none", "auto"),
+               "response_format": (None, {"type": "text"}), "audio": (None,),
+               "modalities": (None, ["text"]), "prediction": (None,)}
 
 
 @dataclass
@@ -28,6 +36,10 @@ class ChatRequest:
     temperature: float = 0.0  # 0 / absent: greedy
     top_p: float = 1.0
     stream: bool = False
+    stop: list[str] = field(default_factory=list)
+    frequency_penalty: float = 0.0
+    presence_penalty: float = 0.0
+    seed: int | None = None
 
 
 def _image(url: str, limits: Limits, where: str) -> np.ndarray:
@@ -74,9 +86,10 @@ def _text_of(content, where: str, req: ChatRequest, limits: Limits) -> str:
     return "\n".join(texts)
 
 
-def parse_chat(body: dict, limits: Limits) -> ChatRequest:
+def parse_chat(body: dict, limits: Limits, context: int | None = None) -> ChatRequest:
     """The request body (a JSON object) → ChatRequest; client system turns are folded into the
-    next user turn (the model keeps its own system prompt)."""
+    next user turn (the model keeps its own system prompt). `max_tokens` may go up to
+    `limits.max_tokens`, else up to the model's `context` length (vLLM's rule)."""
     msgs = body.get("messages")
     if not isinstance(msgs, list) or not msgs:
         raise ClientError(422, "missing field 'messages' (a non-empty list)")
@@ -84,6 +97,9 @@ def parse_chat(body: dict, limits: Limits) -> ChatRequest:
         raise ClientError(422, "missing field 'model'")
     if body.get("n", 1) != 1:
         raise ClientError(400, "only n=1 is supported")
+    for key, neutral in UNSUPPORTED.items():
+        if key in body and body[key] not in neutral:
+            raise ClientError(400, f"'{key}' is not supported by this server")
     req = ChatRequest(model=body["model"], messages=[], stream=bool(body.get("stream", False)))
     pending_system: list[str] = []
     for i, m in enumerate(msgs):
@@ -104,10 +120,28 @@ def parse_chat(body: dict, limits: Limits) -> ChatRequest:
     if req.video_url is not None and req.images:
         raise ClientError(400, "give a video_url or image_url frames, not both")
     req.max_tokens = _number(body, ("max_completion_tokens", "max_tokens"), int,
-                             DEFAULT_MAX_TOKENS, 1, limits.max_tokens)
+                             DEFAULT_MAX_TOKENS, 1, limits.max_tokens or context or 4096)
     req.temperature = _number(body, ("temperature",), float, 0.0, 0.0, 2.0)
     req.top_p = _number(body, ("top_p",), float, 1.0, 1e-6, 1.0)
+    req.frequency_penalty = _number(body, ("frequency_penalty",), float, 0.0, -2.0, 2.0)
+    req.presence_penalty = _number(body, ("presence_penalty",), float, 0.0, -2.0, 2.0)
+    if body.get("seed") is not None:
+        req.seed = _number(body, ("seed",), int, 0, -2**63, 2**63 - 1)
+    req.stop = _stop(body.get("stop"))
     return req
+
+
+def _stop(value) -> list[str]:
+    """OpenAI's `stop`: null, a string or a list of up to 4 non-empty strings."""
+    stops = [value] if isinstance(value, str) else value
+    if stops is None:
+        return []
+    if not isinstance(stops, list) or not all(isinstance(s, str) and s for s in stops):
+        raise ClientError(422, f"'stop' must be a string or a list of non-empty strings, "
+                               f"got {value!r}")
+    if len(stops) > MAX_STOP:
+        raise ClientError(400, f"'stop' takes at most {MAX_STOP} strings, got {len(stops)}")
+    return stops
 
 
 def _number(body: dict, keys: tuple[str, ...], tp, default, lo, hi):
@@ -132,6 +166,12 @@ def completion(cid: str, model: str, text: str, usage: dict, finish: str) -> dic
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
                          "finish_reason": finish}],
             "usage": {**usage, "total_tokens": sum(usage.values())}}
+
+
+def finish_reason(req: ChatRequest, usage: dict, stopped: bool) -> str:
+    """"length" when the answer ran to max_tokens (no stop string cut it), else "stop"."""
+    ran_out = usage.get("completion_tokens", 0) >= req.max_tokens
+    return "length" if ran_out and not stopped else "stop"
 
 
 def chunk(cid: str, model: str, delta: dict, finish: str | None = None) -> dict:
