@@ -103,7 +103,9 @@ def test_each_strategy_trains_and_registers(base, zero, frames, precision, train
                                                 f"'{parent.info.run_id}'")
     assert sorted(c.data.tags["vqa.stage"] for c in children) == sorted(s.name for s in cfg.stages)
     for c in children:
-        assert {"loss", "lr", "samples_per_s", "tokens_per_s", "grad_norm"} <= set(c.data.metrics)
+        assert {"loss", "lr", "samples_per_s", "tokens_per_s", "grad_norm",
+                "memory_peak_gib"} <= set(c.data.metrics)
+        assert c.data.metrics["memory_peak_gib"] >= c.data.metrics["memory_start_gib"] > 0
         if validation:  # every distinct video with a mos, none lost to the worker split
             m = c.data.metrics
             assert (m["val_n"], m["val_failed"]) == (6, 1) and -1 <= m["val_srcc"] <= 1

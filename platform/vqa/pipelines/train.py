@@ -180,6 +180,8 @@ def run_train(cfg: TrainConfig, prep: dict | None = None, callbacks: list | None
                "planned_steps": sum(planned_steps(cfg, sizes)),
                "final_loss": result.metrics.get("loss"),
                "samples_per_s": result.metrics.get("samples_per_s"), "model": str(out),
+               **{k: result.metrics[k] for k in ("memory_peak_gib", "memory_start_gib")
+                  if k in result.metrics},
                **{k: v for k, v in result.metrics.items() if k.startswith("val_")}}
     if parent is not None:
         summary["model_uri"] = log_model(out, cfg.register_as)

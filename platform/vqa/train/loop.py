@@ -61,6 +61,7 @@ class Recipe:
         self.rank, self.world = ctx.get_world_rank(), ctx.get_world_size()
         self.device = ray.train.torch.get_device()
         deepspeed.init_distributed(dist_backend=None, auto_mpi_discovery=False)
+        self.memory_start = memory_now(self.device)  # before the model: what the plan adds to
         self.zero3 = None
         if self.cfg.deepspeed.zero_stage == 3:  # partitioned building from here on
             from vqa.train.zero3 import Zero3
@@ -232,6 +233,8 @@ class Recipe:
             m["grad_norm"] = float(norm)
         for g, lr in zip(engine.optimizer.param_groups, scheduler.get_last_lr()):
             m[f"lr/{g.get('name', 'group')}"] = lr
+        m["memory_peak_gib"] = memory_peak(self.device) / 2**30
+        m["memory_start_gib"] = self.memory_start / 2**30
         return m
 
     def progress(self, stage, state, total, m, elapsed, done_here) -> None:
@@ -277,6 +280,29 @@ class Recipe:
             wrote = self.rank == 0 or shards
             ray.train.report(metrics, checkpoint=Checkpoint.from_directory(str(tmp))
                              if wrote else None)
+
+
+def memory_now(device) -> int:
+    """Bytes in use by this worker: allocated on its GPU, else its resident set."""
+    if device.type == "cuda":
+        return torch.cuda.memory_allocated(device)
+    import resource
+
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * resource.getpagesize()
+    except OSError:  # not Linux
+        return 0
+
+
+def memory_peak(device) -> int:
+    """The most bytes this worker held so far: the GPU allocator's peak, else the peak resident
+    set (what the memory plan predicts, above `memory_start_gib`)."""
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device)
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
 
 
 def _grad_norm(model) -> float:
