@@ -22,7 +22,9 @@ def wrap_lora(module: nn.Module, cfg: LoRAConfig, group: str, causal_lm: bool) -
     lc = LoraConfig(r=cfg.r, lora_alpha=cfg.alpha, lora_dropout=cfg.dropout,
                     target_modules=list(cfg.modules[group]),
                     task_type="CAUSAL_LM" if causal_lm else None)
-    return get_peft_model(module, lc)
+    # adapters in the base layer's dtype (peft would keep them fp32 beside a bf16 base): one
+    # dtype per optimizer group, as DeepSpeed's ZeRO-3 partitions need
+    return get_peft_model(module, lc, autocast_adapter_dtype=False)
 
 
 def set_trainable(groups: dict[str, list[nn.Module]], flags: dict[str, bool],

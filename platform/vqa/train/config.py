@@ -191,6 +191,9 @@ class TrainConfig:
         if bad:
             raise ConfigError(f"activation_checkpointing: unknown groups {sorted(bad)}; known "
                               f"{list(CHECKPOINTABLE)}")
+        if self.deepspeed.zero_stage == 3 and len({s.optim.precision for s in self.stages}) > 1:
+            raise ConfigError("stages.*.optim.precision: under ZeRO-3 every stage trains in one "
+                              "precision (the partitioned weights are built in it)")
         for s in self.stages:
             if s.optim.precision == "fp16" and self.scaling.gpus_per_worker <= 0:
                 raise ConfigError(f"stages.{s.name}.optim.precision: fp16 needs GPU workers "

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import gc
 import shutil
-import tempfile
 import sys
+import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -111,8 +112,9 @@ class Recipe:
 
             model = VQAModel.from_pretrained(source, load_weights=load_partitioned
                                              if self.zero3 is not None else None)
-        else:
-            model = build_model(self.model_cfg)  # fresh, or mid-stage: DeepSpeed restores it
+        else:  # fresh, or mid-stage: DeepSpeed restores the weights
+            model = build_model(replace(self.model_cfg, dtype=TRAIN_DTYPES[
+                self.cfg.stages[0].optim.precision]))
         model.enable_activation_checkpointing(self.cfg.activation_checkpointing)
         return model
 
@@ -135,6 +137,7 @@ class Recipe:
         self.apply_stage_flags(model, stage)
         opt = stage.optim
         total, per_epoch = stage_steps(opt, self.stage_sizes[i], self.world)
+        in_precision(model, opt.precision)
         optimizer = optimizer_for(model, opt)
         scheduler = scheduler_for(optimizer, opt, total)
         engine, _, _, _ = deepspeed.initialize(
@@ -280,6 +283,20 @@ class Recipe:
             wrote = self.rank == 0 or shards
             ray.train.report(metrics, checkpoint=Checkpoint.from_directory(str(tmp))
                              if wrote else None)
+
+
+TRAIN_DTYPES = {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}
+
+
+def in_precision(model, precision: str) -> None:
+    """Every parameter in the stage's precision before DeepSpeed wraps the model: it casts a
+    whole module itself except under ZeRO-3, whose partitions (built by transformers in the
+    model's dtype) must share one dtype per group. Partitioned parameters are left as built;
+    buffers (BatchNorm statistics) stay fp32."""
+    dtype = getattr(torch, TRAIN_DTYPES[precision])
+    for p in model.parameters():
+        if p.is_floating_point() and p.dtype != dtype and not hasattr(p, "ds_id"):
+            p.data = p.data.to(dtype)
 
 
 def memory_now(device) -> int:
