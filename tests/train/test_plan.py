@@ -155,3 +155,23 @@ def test_a_bad_pretrained_folder_is_one_line_before_ray(tmp_path, folders, capsy
         assert exc.value.code == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and message in err[0], err
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"model": {"preset": "tiny", "overrides": {"attn_implementation": "flash_attention_2"}},
+      "scaling": {"workers": 2}}, "flash_attention_2 cannot run here"),
+    ({"scaling": {"workers": 2}, "precision": "fp16"}, "fp16 needs GPU workers"),
+])
+def test_what_cannot_run_on_the_workers_is_one_line_before_ray(tmp_path, capsys, change,
+                                                               message):
+    d = train_config(tmp_path, change.get("model", {"preset": "tiny"}), zero=2, workers=2,
+                     batch=1)
+    d["scaling"] = change["scaling"]  # CPU workers
+    if "precision" in change:
+        d["stages"][0]["optim"]["precision"] = change["precision"]
+    path = tmp_path / "job.yaml"
+    path.write_text(yaml.safe_dump(d))
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--config", str(path)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert exc.value.code == 2 and len(err) == 1 and message in err[0], err
