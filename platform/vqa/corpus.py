@@ -108,6 +108,82 @@ def make_broken(out: Path, good_clip: Path) -> list[dict]:
     return rows
 
 
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff")
+
+
+def read_photo(path: str | os.PathLike) -> np.ndarray | None:
+    """A photograph file → RGB uint8 (greyscale repeated, alpha dropped, 16-bit scaled), or None
+    when OpenCV cannot read it as an image."""
+    img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if img is None or img.size == 0:
+        return None
+    if img.dtype == np.uint16:
+        img = (img // 257).astype(np.uint8)
+    elif img.dtype != np.uint8:
+        return None
+    if img.ndim == 2:
+        img = np.repeat(img[..., None], 3, axis=2)
+    return np.ascontiguousarray(cv2.cvtColor(img[..., :3], cv2.COLOR_BGR2RGB))
+
+
+def photo_files(folder: str | os.PathLike) -> list[Path]:
+    """Every file under `folder` (recursive) with a photograph's suffix, in a stable order."""
+    return sorted(p for p in Path(folder).rglob("*")
+                  if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)
+
+
+def film_photos(out: str | os.PathLike, folder: str | os.PathLike, seed: int = 0
+                ) -> tuple[list[dict], dict[str, int]]:
+    """One clip per photograph under `folder`, filmed as the built-in ones are (a pan / zoom
+    path; the sizes, rates and durations of PROFILES inside the ingest window, in turn), at a
+    size that fits inside the photograph: a photograph smaller than every clip size is skipped,
+    not upscaled, since an upscaled source is blurred before any distortion and would be
+    labelled pristine all the same. Returns the
+    corpus rows and the counts of skipped files: `unreadable` (not an image) and `too_small`
+    (smaller than the smallest clip size)."""
+    from rich.progress import track
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    folder = Path(folder)
+    profiles = [p for p in PROFILES if 3.0 <= p[3] < 15.0]
+    rows, skipped = [], {"unreadable": 0, "too_small": 0}
+    used: set[str] = set()
+    for i, path in enumerate(track(photo_files(folder), description="filming photographs",
+                                   transient=True)):
+        img = read_photo(path)
+        if img is None:
+            skipped["unreadable"] += 1
+            continue
+        ih, iw = img.shape[:2]
+        fits = [p for p in profiles if p[0] <= iw and p[1] <= ih]
+        if not fits:
+            skipped["too_small"] += 1
+            continue
+        w, h, fps, secs = fits[i % len(fits)]
+        rel = path.relative_to(folder).with_suffix("")
+        stem = "_".join(rel.parts).replace(" ", "_")
+        while stem in used:  # a.jpg and a.png: both kept
+            stem += "_"
+        used.add(stem)
+        clip = out / f"{stem}.mp4"
+        frames = pan_zoom(img, w, h, max(1, round(secs * fps)),
+                          np.random.default_rng(seed * 1000003 + i))
+        write_video(frames, fps, clip, quality=20)
+        rows.append({"path": clip.name, "kind": "clip", "photo": str(rel.with_suffix(path.suffix)),
+                     "width": w, "height": h, "fps": fps, "seconds": secs, "expect": "ok"})
+    return rows, skipped
+
+
+def write_corpus_csv(out: Path, rows: list[dict]) -> None:
+    keys = ["path", "kind", "photo", "width", "height", "fps", "seconds", "expect"]
+    with (out / "corpus.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=keys)
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: r.get(k, "") for k in keys})
+
+
 def make_corpus(out: str | os.PathLike, num: int = 12, seed: int = 0, broken: bool = True,
                 min_duration: float = 3.0, max_duration: float = 15.0) -> list[dict]:
     """Write `num` clips (+ broken files) and `corpus.csv` describing each and what ingest
@@ -127,10 +203,5 @@ def make_corpus(out: str | os.PathLike, num: int = 12, seed: int = 0, broken: bo
                      "fps": fps, "seconds": secs, "expect": expect})
     if broken and rows:
         rows += make_broken(out, out / rows[0]["path"])
-    keys = ["path", "kind", "photo", "width", "height", "fps", "seconds", "expect"]
-    with (out / "corpus.csv").open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=keys)
-        writer.writeheader()
-        for r in rows:
-            writer.writerow({k: r.get(k, "") for k in keys})
+    write_corpus_csv(out, rows)
     return rows
