@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from vqa.loop.config import LoopConfig, StepConfig
+from vqa.rating import one_line
 
 
 def _f(value: Any, digits: int = 3) -> str:
@@ -54,9 +55,9 @@ def _train(s: dict) -> str:
 
 def _evaluate(s: dict) -> str:
     parts = []
-    if "srcc" in s:
-        parts.append(f"SRCC {_f(s['srcc'])}, PLCC {_f(s.get('plcc'))} on {s['rated']} rated "
-                     f"clips")
+    if "srcc_raw" in s:
+        parts.append(f"SRCC (raw) {_f(s['srcc_raw'])}, PLCC (raw) {_f(s.get('plcc_raw'))}, "
+                     f"PLCC (logistic) {_f(s.get('plcc_logistic'))} on {s['rated']} rated clips")
     if s.get("questions"):
         acc = f"accuracy {_f(s['accuracy'])}" if s.get("accuracy") is not None else "no accuracy"
         failed = (f", {s['failed_questions']} failed (unanswerable without a judge)"
@@ -74,8 +75,7 @@ def _annotate(s: dict) -> str:
 
 def _score(s: dict) -> str:
     rows = s.get("results", [])
-    return "; ".join(f"{Path(r['video']).name}: " + (f"{r['score']:.2f} ({r['level']})"
-                                                     if "error" not in r else "error")
+    return "; ".join(f"{Path(r['video']).name}: " + (one_line(r) if "error" not in r else "error")
                      for r in rows) or "-"
 
 

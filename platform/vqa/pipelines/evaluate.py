@@ -134,7 +134,9 @@ def rating_outputs(cfg: EvaluateConfig, prep: dict, results: dict, out_dir: Path
                "undecodable_examples": [f["error"][:160] for f in failed[:5]]}
     overall = next((r for r in rows if r["subset"] == "all" and r["pred"] == "pred"), None)
     if overall:
-        summary.update(srcc=overall["srcc_raw"], plcc=overall["plcc_logistic"])
+        # named as the tables name them: SRCC on the raw predictions, PLCC raw and after the
+        # 4-parameter logistic fit (an unlabelled `plcc` read as raw was the fitted one)
+        summary.update({k: overall[k] for k in ("srcc_raw", "plcc_raw", "plcc_logistic")})
     return summary, metrics
 
 

@@ -1,0 +1,21 @@
+"""The pipeline table reads each step's summary.json the way the step's own output reads it."""
+
+import json
+
+from vqa.loop.results import HEADLINES
+from vqa.model.presets import preset_config
+from vqa.rating import describe
+
+
+def test_evaluate_headline_labels_raw_and_logistic_correlations():
+    line = HEADLINES["evaluate"]({"srcc_raw": 0.41, "plcc_raw": 0.38, "plcc_logistic": 0.52,
+                                  "rated": 24})
+    assert line == "SRCC (raw) 0.410, PLCC (raw) 0.380, PLCC (logistic) 0.520 on 24 rated clips"
+
+
+def test_score_headline_shows_the_scores_level_and_the_likeliest_apart(tmp_path):
+    probs = {"excellent": 0.40, "good": 0.25, "fair": 0.2, "poor": 0.1, "low": 0.05}
+    row = describe(preset_config("tiny"), {"score": 3.53, "level": "excellent", "probs": probs,
+                                           "dimensions": {}})
+    summary = json.loads(json.dumps({"results": [{"video": "/x/ref.mp4", **row}]}))
+    assert HEADLINES["score"](summary) == "ref.mp4: 3.53 (good; likeliest excellent p=0.40)"
