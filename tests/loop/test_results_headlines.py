@@ -19,3 +19,11 @@ def test_score_headline_shows_the_scores_level_and_the_likeliest_apart(tmp_path)
                                            "dimensions": {}})
     summary = json.loads(json.dumps({"results": [{"video": "/x/ref.mp4", **row}]}))
     assert HEADLINES["score"](summary) == "ref.mp4: 3.53 (good; likeliest excellent p=0.40)"
+
+
+def test_accuracy_is_headlined_over_the_questions_answered_with_the_failed_beside():
+    line = HEADLINES["evaluate"]({"questions": 70, "answered": 4, "failed_questions": 66,
+                                  "accuracy": 0.5, "chance": 0.25})
+    assert line == "accuracy 0.500 (chance 0.250) on 4 answered of 70 questions, 66 failed"
+    none = HEADLINES["evaluate"]({"questions": 70, "answered": 0, "failed_questions": 70})
+    assert none == "no question answered of 70, 70 failed"

@@ -59,12 +59,18 @@ def _evaluate(s: dict) -> str:
         parts.append(f"SRCC (raw) {_f(s['srcc_raw'])}, PLCC (raw) {_f(s.get('plcc_raw'))}, "
                      f"PLCC (logistic) {_f(s.get('plcc_logistic'))} on {s['rated']} rated clips")
     if s.get("questions"):
-        acc = f"accuracy {_f(s['accuracy'])}" if s.get("accuracy") is not None else "no accuracy"
-        failed = (f", {s['failed_questions']} failed (unanswerable without a judge)"
-                  if s.get("failed_questions") else "")
-        parts.append(f"{acc} (chance {_f(s.get('chance'))}) on {s['questions']} questions"
-                     f"{failed}")
+        parts.append(accuracy_line(s))
     return "; ".join(parts) or "-"
+
+
+def accuracy_line(s: dict) -> str:
+    """Accuracy over the questions answered, how many of how many, the failed count beside."""
+    n, answered, failed = s["questions"], s.get("answered", 0), s.get("failed_questions", 0)
+    failed_text = f", {failed} failed" if failed else ""
+    if not answered or s.get("accuracy") is None:
+        return f"no question answered of {n}{failed_text}"
+    return (f"accuracy {_f(s['accuracy'])} (chance {_f(s.get('chance'))}) on {answered} "
+            f"answered of {n} questions{failed_text}")
 
 
 def _annotate(s: dict) -> str:
