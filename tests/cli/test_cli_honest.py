@@ -86,6 +86,18 @@ def test_review_of_a_missing_folder_creates_nothing(tmp_path, capsys):
     assert "nope: not found" in capsys.readouterr().err
 
 
+def test_review_of_an_empty_queue_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "ann"
+    out.mkdir()
+    (out / "review_queue.jsonl").write_text("")
+    before = sorted(p.name for p in out.iterdir())
+    for extra in ([], ["--export", str(tmp_path / "todo.csv")], ["--status"]):
+        assert main(["annotate", "review", str(out), *extra]) == 0
+        assert "review queue: empty" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == before
+    assert not (tmp_path / "todo.csv").exists()
+
+
 def test_out_folder_rules_and_atomic_writes(tmp_path):
     from vqa.errors import InputError
     from vqa.outputs import atomic_path, check_out_dir
