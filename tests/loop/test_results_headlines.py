@@ -27,3 +27,21 @@ def test_accuracy_is_headlined_over_the_questions_answered_with_the_failed_besid
     assert line == "accuracy 0.500 (chance 0.250) on 4 answered of 70 questions, 66 failed"
     none = HEADLINES["evaluate"]({"questions": 70, "answered": 0, "failed_questions": 70})
     assert none == "no question answered of 70, 70 failed"
+
+
+def test_services_say_why_they_never_started(tmp_path):
+    """`vqa pipeline … --until label`: the steps that call the services never ran, so the
+    services were not 'not needed because reused' — they were not started."""
+    from vqa.config import load
+    from vqa.loop.config import LoopConfig
+    from vqa.loop.results import results
+    from vqa.pipelines.loop import Run
+
+    cfg = load(LoopConfig, "configs/local-pipeline.yaml", {"out": str(tmp_path)})
+    until_label = Run(status={"corpus": "ran", "ingest": "ran", "label": "ran"})
+    rows = {r["step"]: r["result"] for r in results(cfg, until_label)}
+    assert rows["serve"] == "not started (the steps that call it did not run: annotate, score)"
+    assert "reused" not in rows["endpoints"] and "did not run: annotate" in rows["endpoints"]
+    all_reused = Run(status={s.name: "reused" for s in cfg.steps if s.run})
+    rows = {r["step"]: r["result"] for r in results(cfg, all_reused)}
+    assert rows["serve"] == "not needed (the steps that call it were reused)"

@@ -110,12 +110,24 @@ def results(cfg: LoopConfig, run) -> list[dict]:
         if step.service:
             urls = run.services.get(step.name, {})
             text = ", ".join(f"{k} {v}" for k, v in urls.items()) or \
-                "not needed (the steps that call it were reused)"
+                idle_service(cfg, step.name, run.status)
         else:
             text = headline(step, Path(cfg.out) / step.name) or "-"
         rows.append({"step": step.name, "status": status,
                      "seconds": run.seconds.get(step.name), "result": text})
     return rows
+
+
+def idle_service(cfg: LoopConfig, name: str, status: dict) -> str:
+    """Why a service never started, from what the steps that call it did."""
+    from vqa.loop.plan import refs
+
+    callers = [s.name for s in cfg.steps if s.run and name in refs(s)]
+    if not callers:
+        return "not started (no step calls it)"
+    if any(status.get(c) == "reused" for c in callers):
+        return "not needed (the steps that call it were reused)"
+    return f"not started (the steps that call it did not run: {', '.join(callers)})"
 
 
 def print_results(cfg: LoopConfig, run, rows: list[dict]) -> None:
