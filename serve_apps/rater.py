@@ -1,6 +1,7 @@
 """The rater: `POST /rate` (a multipart or raw-body upload, or `{"uri": "file://…"}` under the
 media roots) and `POST /rate/batch` (`{"uris": [...]}`) → `vqa score --json`'s row: overall score (1–5 and
-0–100), expected and likeliest level, level probabilities, dimension scores, plus timings.
+0–100), its level and, apart, the likeliest level, level probabilities, dimension scores
+(within their scales), plus timings.
 
     RaterAPI (FastAPI ingress) ──▶ Decoder (CPU: probe, limits, frame sampling)
                                ──▶ Rater (the model; @serve.batch → one forward pass)
@@ -17,7 +18,7 @@ from fastapi.responses import HTMLResponse
 from ray import serve
 from ray.serve.config import BackpressureConfig
 
-from vqa.commands.score import describe  # the readings `vqa score` adds (0-100, levels)
+from vqa.rating import describe  # the readings `vqa score` shows (0-100, levels, clipping)
 from vqa.serving import media
 from vqa.serving.config import app_args, model_folder
 from vqa.serving.errors import ClientError

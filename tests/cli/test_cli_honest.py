@@ -40,7 +40,7 @@ def test_mos_select_on_vqa_mos_output_picks_by_one_dimension(tmp_path, capsys):
 def test_score_states_scales_expected_level_and_uncertainty(tmp_path, clip_factory, capsys,
                                                             broken_files, monkeypatch):
     from vqa.commands.common import console
-    from vqa.commands.score import UNCERTAIN_P
+    from vqa.rating import UNCERTAIN_P
     from vqa.model.presets import build_model, preset_config
     from vqa.pipelines.ingest import probe_row
 
@@ -52,22 +52,24 @@ def test_score_states_scales_expected_level_and_uncertainty(tmp_path, clip_facto
     report = json.loads(capsys.readouterr().out)
     assert report["scales"]["score"] == [1.0, 5.0] and report["scales"]["score_100"] == [0, 100]
     ok, bad = report["results"]
-    weights = {"excellent": 5, "good": 4, "fair": 3, "poor": 2, "low": 1}
+    bands = ["low", "poor", "fair", "good", "excellent"]  # 0–20, 20–40, … on 0–100
     assert ok["score_100"] == pytest.approx(25 * (ok["score"] - 1))
-    assert ok["expected_level"] == min(weights, key=lambda w: abs(weights[w] - ok["score"]))
-    assert ok["level"] == max(ok["probs"], key=ok["probs"].get)
-    assert ok["uncertain"] == (ok["probs"][ok["level"]] < UNCERTAIN_P)
+    assert ok["level"] == bands[min(4, int(ok["score_100"] // 20))]
+    assert ok["likeliest_level"] == max(ok["probs"], key=ok["probs"].get)
+    assert ok["p_likeliest"] == ok["probs"][ok["likeliest_level"]]
+    assert ok["uncertain"] == (ok["p_likeliest"] < UNCERTAIN_P)
     ingest_reason = probe_row("t", str(truncated), "packets", 0, 100)["error"]
     assert bad["error"] == f"{truncated}: {ingest_reason}" and "truncated" in ingest_reason
 
     monkeypatch.setattr(console, "width", 240)  # one table row per video, headers unwrapped
     assert main(["score", str(clip), "--model", str(model)]) == 0
     table = capsys.readouterr().out
-    for words in ("score 1–5", "0–100", "expected level", "likeliest level (p)",
+    for words in ("score 1–5", "0–100", "level (of the score)", "likeliest level (p)",
                   "(uncertain) below p = 0.4"):
         assert words in " ".join(table.split()), words
     row = next(x for x in table.splitlines() if clip.name in x)
-    assert ("(uncertain)" in row) == ok["uncertain"] and ok["expected_level"] in row
+    assert ("(uncertain)" in row) == ok["uncertain"] and ok["level"] in row
+    assert f"{ok['likeliest_level']} ({ok['p_likeliest']:.2f})" in row
 
 
 def test_model_help_says_what_exists(capsys):
@@ -82,6 +84,18 @@ def test_review_of_a_missing_folder_creates_nothing(tmp_path, capsys):
         main(["annotate", "review", str(tmp_path / "nope")])
     assert err.value.code == 2 and not (tmp_path / "nope").exists()
     assert "nope: not found" in capsys.readouterr().err
+
+
+def test_review_of_an_empty_queue_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "ann"
+    out.mkdir()
+    (out / "review_queue.jsonl").write_text("")
+    before = sorted(p.name for p in out.iterdir())
+    for extra in ([], ["--export", str(tmp_path / "todo.csv")], ["--status"]):
+        assert main(["annotate", "review", str(out), *extra]) == 0
+        assert "review queue: empty" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == before
+    assert not (tmp_path / "todo.csv").exists()
 
 
 def test_out_folder_rules_and_atomic_writes(tmp_path):

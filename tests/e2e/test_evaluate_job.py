@@ -114,3 +114,22 @@ def test_evaluate_job_tables_land_in_mlflow(inputs, judge, ray_local, mlflow_uri
         assert f"evaluation/{name}" in arts, arts
     local = client.download_artifacts(run.info.run_id, "evaluation/rating_table.md")
     assert open(local).read() == table
+
+
+def test_evaluate_without_out_leaves_no_folder_behind(inputs, ray_local, mlflow_uri, capsys,
+                                                      tmp_path, monkeypatch):
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # where a temp folder would land
+    rc = main(["evaluate", "--model", str(inputs / "model"), "--labels",
+               str(inputs / "labels.csv"), "--subset", "A", "--bootstrap", "0", "--json"])
+    assert rc == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["rated"] == 3 and {"srcc_raw", "plcc_raw", "plcc_logistic"} <= set(summary)
+    assert "srcc" not in summary and "plcc" not in summary  # named as the tables name them
+    assert summary["out"].startswith("not kept")
+    assert list(scratch.iterdir()) == []
+    artifacts = mlflow.MlflowClient().list_artifacts(summary["mlflow_run_id"], "evaluation")
+    assert "evaluation/rating_table.md" in {a.path for a in artifacts}

@@ -83,7 +83,7 @@ def test_pipeline_runs_reuses_and_reruns_what_changed(tmp_path, ray_local, mlflo
     assert "SIMULATED" in rows["study"]
     assert "3 steps" in rows["train"] and "SRCC" in rows["evaluate"]
     ev = json.loads((out / "evaluate" / "summary.json").read_text())  # the trained model
-    assert ev["rated"] > 0 and -1.0 <= ev["srcc"] <= 1.0
+    assert ev["rated"] > 0 and -1.0 <= ev["srcc_raw"] <= 1.0
     assert ev["questions"] > 0 and ev["answered"] == ev["questions"]
     assert 0.0 <= ev["accuracy"] <= 1.0 and "accuracy" in rows["evaluate"]
     scored = json.loads((out / "score" / "summary.json").read_text())["results"]

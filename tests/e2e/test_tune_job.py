@@ -115,3 +115,53 @@ def test_asha_search_stops_a_trial_and_writes_the_best_config(tmp_path, ray_loca
 
     model = VQAModel.from_pretrained(resolve_model_path(summary["model_uri"]))
     assert model.cfg.lora.r == params["lora_rank"]
+
+
+def test_trials_read_relative_paths_as_the_job_does(tmp_path, ray_local, mlflow_uri,
+                                                    monkeypatch):
+    """The README's `vqa tune` after `make demo`: every path relative to where the job starts
+    (configs, samples files, the clips the samples name). Tune moves each trial into its own
+    working directory; the trial must still find the clips (it did not: 'no usable sample')."""
+    job = tmp_path / "job"
+    (job / "clips").mkdir(parents=True)
+    (job / "data").mkdir()
+    monkeypatch.chdir(job)
+    for name, photos, seed in (("train", ("astronaut", "coffee"), 1), ("val", ("camera",), 50)):
+        rows = darkened_rows(job / "clips", photos, seed)
+        for r in rows:
+            r["video"] = str(Path(r["video"]).relative_to(job))  # clips/…: from the job's folder
+        (job / "data" / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    train = {"name": "rel", "out": "unused", "model": {"preset": "tiny"},
+             "datasets": {"r": {"path": "data/train.jsonl"}, "v": {"path": "data/val.jsonl"}},
+             "stages": [{"name": "rating", "datasets": ["r"],
+                         "optim": {"lr": 1e-3, "max_steps": 2, "batch_size": 2,
+                                   "precision": "fp32"}}],
+             "deepspeed": {"zero_stage": 0}, "scaling": {"workers": 1},
+             "checkpoint": {"every_steps": None}, "log_every": 1, "frames": {"root": "frames"},
+             "validation": {"dataset": "v", "every_steps": 2}}
+    space = {"metric": "val_srcc", "mode": "max", "params": {"lr": {"grid": [1e-3]}}}
+    search = {"name": "rel-search", "train": "train.yaml", "space": "space.yaml", "out": "tune",
+              "trials": 1, "max_concurrent": 1, "asha": {"grace_period": 1}}
+    for name, d in (("train", train), ("space", space), ("search", search)):
+        (job / f"{name}.yaml").write_text(yaml.safe_dump(d))
+
+    assert main(["tune", "--config", "search.yaml", "--json"]) == 0
+    summary = json.loads((job / "tune" / "summary.json").read_text())
+    assert (summary["trials"], summary["finished"], summary["failed"]) == (1, 1, 0), summary
+    assert (job / "tune" / "trials" / summary["best_trial"] / "model").is_dir()
+
+
+def test_no_trial_finished_is_one_line_with_the_commonest_reason():
+    from vqa.pipelines.tune_report import error_reason, no_trial_finished
+
+    wrapped = ("ray.exceptions.RayTaskError(ConfigError): ray::_trial() (pid=1)\n  File "
+               "\"x.py\", line 3\nvqa.errors.ConfigError: stages.rating: no usable sample: "
+               "all 4 samples name videos that do not exist")
+    reason = error_reason(wrapped)
+    assert reason == ("stages.rating: no usable sample: all 4 samples name videos that do not "
+                      "exist")
+    rows = [{"error": reason}, {"error": reason}, {"error": "out of memory"}, {"error": None}]
+    line = no_trial_finished(rows, {"finished": 0, "stopped_early": 1, "failed": 3})
+    assert "\n" not in line
+    assert line == (f"no trial finished of 4 (1 stopped early, 3 failed); commonest reason (2): "
+                    f"{reason}")

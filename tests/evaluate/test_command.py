@@ -54,3 +54,20 @@ def test_bad_inputs_are_named_before_ray_starts(model_dir, tmp_path, capsys):
     cfg = tmp_path / "c.yaml"
     cfg.write_text(f"model: {model_dir}\nlabels: [{labels}]\njudge: {{rounds: 3, round: 1}}\n")
     _fails(capsys, ["--config", str(cfg)], "unknown key 'round' (did you mean 'rounds'?)")
+
+
+def test_a_judge_that_does_not_answer_is_named_before_any_work(model_dir, tmp_path, capsys,
+                                                               clip_factory):
+    import socket
+
+    clip = clip_factory("judged.mp4", frames=12)
+    bench = tmp_path / "bench.jsonl"
+    bench.write_text(json.dumps({"id": "q", "video": str(clip), "question": "Q?",
+                                 "options": ["x", "y"], "answer": "A"}) + "\n")
+    with socket.socket() as s:  # a port nobody listens on once this closes
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/v1"
+    _fails(capsys, ["--model", str(model_dir), "--benchmark", str(bench), "--judge-url", url,
+                    "--out", str(tmp_path / "out")], f"judge endpoint {url} does not answer (")
+    assert not (tmp_path / "out").exists()  # no work started, nothing written

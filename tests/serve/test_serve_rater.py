@@ -51,8 +51,8 @@ def same_numbers(served: dict, row: dict, tol: float = 1e-5) -> None:
     assert served["probs"] == pytest.approx(row["probs"], abs=tol)
     assert served["dimensions"] == pytest.approx(row["dimensions"], abs=100 * tol)
     assert served["score_100"] == pytest.approx(row["score_100"], abs=100 * tol)
-    assert (served["expected_level"], served["uncertain"]) == (row["expected_level"],
-                                                               row["uncertain"])
+    assert (served["likeliest_level"], served["uncertain"]) == (row["likeliest_level"],
+                                                                row["uncertain"])
 
 
 def test_upload_and_uri_give_vqa_scores_numbers(rater, cli_row):

@@ -87,6 +87,9 @@ def read_decisions(out: str | os.PathLike) -> list[dict]:
 
 
 def append_decisions(out: str | os.PathLike, decisions: list[dict]) -> None:
+    """Add decisions to the folder's decisions file; none: the folder is left as it was."""
+    if not decisions:
+        return
     app = Appender(Path(out) / DECISIONS)
     try:
         for d in decisions:

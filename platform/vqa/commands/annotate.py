@@ -81,6 +81,9 @@ def review_main(args: argparse.Namespace) -> int:
         raise InputError(f"{out}: {what} (no {review.QUEUE})",
                          "give the --out folder of a `vqa annotate` run")
     items = read_jsonl(out / review.QUEUE)
+    if not items:  # nothing to review, export or import into: write nothing
+        console.print(f"review queue: empty ({out / review.QUEUE}); nothing to review")
+        return 0
     reviewer = args.reviewer or getpass.getuser()
     if args.import_csv:
         made = review.import_csv(args.import_csv, items, args.reviewer)

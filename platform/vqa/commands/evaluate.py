@@ -4,6 +4,8 @@ tracked in MLflow."""
 from __future__ import annotations
 
 import argparse
+import tempfile
+from pathlib import Path
 
 from vqa.commands.common import (
     add_overwrite_flag,
@@ -73,18 +75,18 @@ def main(args: argparse.Namespace) -> int:
     if cfg.out:
         check_out_dir(cfg.out, args.overwrite)
     prep = prepare(cfg)  # bad model, labels or benchmark files: before Ray starts
-    summary = run_job("evaluate", cfg, lambda c: run_evaluate(c, prep), args)
-    print_summary("evaluate", summary, args.json)
-    if summary.get("all_failed"):
-        raise JobFailed(summary["all_failed"])
-    if not args.json:
-        from pathlib import Path
-
-        for name in ("rating_table.md", "accuracy_table.md"):
-            path = Path(summary["out"]) / name
-            if path.exists():  # plain: rich would wrap the table rows and read [..] as markup
-                print(path.read_text(), flush=True)
-        if summary.get("missing_videos") or summary.get("undecodable"):
-            console.print(f"[yellow]left out[/yellow]: {summary.get('missing_videos', 0)} "
-                          f"missing, {summary.get('undecodable', 0)} undecodable videos")
+    with tempfile.TemporaryDirectory(prefix="vqa-evaluate-") as scratch:  # removed: no --out
+        out = cfg.out or scratch
+        summary = run_job("evaluate", cfg, lambda c: run_evaluate(c, prep, out_dir=out), args)
+        print_summary("evaluate", summary, args.json)
+        if summary.get("all_failed"):
+            raise JobFailed(summary["all_failed"])
+        if not args.json:
+            for name in ("rating_table.md", "accuracy_table.md"):
+                path = Path(out) / name
+                if path.exists():  # plain: rich would wrap the table rows and read [..] as markup
+                    print(path.read_text(), flush=True)
+            if summary.get("missing_videos") or summary.get("undecodable"):
+                console.print(f"[yellow]left out[/yellow]: {summary.get('missing_videos', 0)} "
+                              f"missing, {summary.get('undecodable', 0)} undecodable videos")
     return 0

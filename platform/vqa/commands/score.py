@@ -5,19 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 
-UNCERTAIN_P = 0.4  # a likeliest level below this probability is reported as uncertain
+from vqa.rating import UNCERTAIN_P, describe, scales
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "score", help="rate videos with a saved model (score 1-5 and 0-100, level, level "
-                      "probabilities)",
+        "score", help="rate videos with a saved model (score 1-5 and 0-100, its level, the "
+                      "likeliest level)",
         description="Load a model folder (vqa model init / save_pretrained) and rate each video "
                     "by level logits (OmniVQA A.2): the score is the expected level weight, on "
-                    "1-5 (and the same on 0-100); the expected level is the level nearest to "
-                    "it; the likeliest level is the arg-max with its probability, marked "
-                    "'(uncertain)' below p = 0.4; per-dimension scores with their ranges when "
-                    "the model has them. Each video is probed first, as ingest does: a broken "
+                    "1-5 (and the same on 0-100); its level is the one whose band on 0-100 "
+                    "holds it (20/40/60/80); apart, the likeliest level is the arg-max with its "
+                    "probability, marked '(uncertain)' below p = 0.4; per-dimension scores "
+                    "with their ranges when the model has them (a head's value outside its "
+                    "range is clipped to it, and marked). Each video is probed first, as ingest does: a broken "
                     "one becomes an error row in the same words.")
     p.add_argument("videos", nargs="+", help="video files")
     p.add_argument("--model",
@@ -32,28 +33,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print JSON, one object per video")
     p.add_argument("--out", help="also write the results to OUT/summary.json")
     p.set_defaults(func=main)
-
-
-def scales(cfg) -> dict:
-    """What each number means: the overall score's range, and each dimension's."""
-    w = cfg.scoring.weights
-    lo, hi = min(w), max(w)
-    dims = {d: [lo, hi] for d in cfg.scoring.dimensions}
-    if cfg.head.enabled:
-        head = [0.0, cfg.head.scale] if cfg.head.scale > 1 else "score head (targets' scale)"
-        dims.update({d: head for d in cfg.head.dimensions})
-    return {"score": [lo, hi], "score_100": [0.0, 100.0], "dimensions": dims}
-
-
-def describe(cfg, rating: dict) -> dict:
-    """A rating plus the readings a user needs: 0–100, expected level, uncertainty."""
-    weights, words = cfg.scoring.weights, cfg.scoring.levels
-    lo, hi = min(weights), max(weights)
-    score = rating["score"]
-    nearest = min(range(len(weights)), key=lambda i: abs(weights[i] - score))
-    p = rating["probs"][rating["level"]]
-    return {**rating, "score_100": 100.0 * (score - lo) / (hi - lo),
-            "expected_level": words[nearest], "p_level": p, "uncertain": p < UNCERTAIN_P}
 
 
 def score_videos(model, videos: list[str]) -> list[dict]:
@@ -174,17 +153,21 @@ def print_table(cfg, rows: list[dict], where: str | None = None) -> None:
     sc = scales(cfg)
     words = cfg.scoring.levels
     caption = (f"score: expected level weight, {_range(sc['score'])} ({words[-1]} … {words[0]})"
-               f", and on 0–100; likeliest level: arg-max, (uncertain) below p = {UNCERTAIN_P}")
+               f", and on 0–100; level: the band holding the score on 0–100 (20/40/60/80); "
+               f"likeliest level: arg-max of the level probabilities, (uncertain) below "
+               f"p = {UNCERTAIN_P}")
     if sc["dimensions"]:
         caption += "; dimensions: " + ", ".join(f"{d} {_range(r)}"
                                                 for d, r in sc["dimensions"].items())
+    if any(r.get("clipped") for r in rows):
+        caption += "; * clipped to its range (raw value in --json's `clipped`)"
     caption += f"\nmodel {cfg.name}" + (f" at {where}" if where else "") + \
         (f" — {cfg.note}" if cfg.note else "")
     t = Table(title="vqa score", caption=caption)
     t.add_column("video", overflow="fold")
     t.add_column(f"score {_range(sc['score'])}", justify="right")
     t.add_column("0–100", justify="right")
-    t.add_column("expected level")
+    t.add_column("level (of the score)")
     t.add_column("likeliest level (p)")
     t.add_column("dimensions")
     for r in rows:
@@ -192,11 +175,13 @@ def print_table(cfg, rows: list[dict], where: str | None = None) -> None:
         if "error" in r:
             t.add_row(name, "-", "-", "[red]error[/red]", "-", "-")
             continue
-        dims = " ".join(f"{d}={v:.2f}" for d, v in r["dimensions"].items()) or "-"
-        likeliest = f"{r['level']} ({r['p_level']:.2f})" + (" (uncertain)" if r["uncertain"]
-                                                            else "")
-        t.add_row(name, f"{r['score']:.2f}", f"{r['score_100']:.1f}", r["expected_level"],
-                  likeliest, dims)
+        clipped = r.get("clipped", {})
+        dims = " ".join(f"{d}={v:.2f}" + ("*" if d in clipped else "")
+                        for d, v in r["dimensions"].items()) or "-"
+        likeliest = f"{r['likeliest_level']} ({r['p_likeliest']:.2f})" + (
+            " (uncertain)" if r["uncertain"] else "")
+        t.add_row(name, f"{r['score']:.2f}", f"{r['score_100']:.1f}", r["level"], likeliest,
+                  dims)
     console.print(t)
     for r in rows:
         if "error" in r:

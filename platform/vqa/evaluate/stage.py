@@ -62,8 +62,12 @@ class Evaluator:
         self.answer, self.max_new_tokens = answer, max_new_tokens
 
     def rate(self, p: dict) -> dict:
+        from vqa.rating import describe
+
         res = self.model.rate(p["video"])
-        return {"pred": res["score"], "level": res["level"],
+        reading = describe(self.model.cfg, res)  # the level as `vqa score` names it
+        return {"pred": res["score"], "level": reading["level"],
+                "likeliest_level": reading["likeliest_level"],
                 **{f"pred_{d}": v for d, v in res["dimensions"].items()}}
 
     def ask(self, p: dict) -> dict:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from vqa.loop.config import LoopConfig, StepConfig
+from vqa.rating import one_line
 
 
 def _f(value: Any, digits: int = 3) -> str:
@@ -54,16 +55,22 @@ def _train(s: dict) -> str:
 
 def _evaluate(s: dict) -> str:
     parts = []
-    if "srcc" in s:
-        parts.append(f"SRCC {_f(s['srcc'])}, PLCC {_f(s.get('plcc'))} on {s['rated']} rated "
-                     f"clips")
+    if "srcc_raw" in s:
+        parts.append(f"SRCC (raw) {_f(s['srcc_raw'])}, PLCC (raw) {_f(s.get('plcc_raw'))}, "
+                     f"PLCC (logistic) {_f(s.get('plcc_logistic'))} on {s['rated']} rated clips")
     if s.get("questions"):
-        acc = f"accuracy {_f(s['accuracy'])}" if s.get("accuracy") is not None else "no accuracy"
-        failed = (f", {s['failed_questions']} failed (unanswerable without a judge)"
-                  if s.get("failed_questions") else "")
-        parts.append(f"{acc} (chance {_f(s.get('chance'))}) on {s['questions']} questions"
-                     f"{failed}")
+        parts.append(accuracy_line(s))
     return "; ".join(parts) or "-"
+
+
+def accuracy_line(s: dict) -> str:
+    """Accuracy over the questions answered, how many of how many, the failed count beside."""
+    n, answered, failed = s["questions"], s.get("answered", 0), s.get("failed_questions", 0)
+    failed_text = f", {failed} failed" if failed else ""
+    if not answered or s.get("accuracy") is None:
+        return f"no question answered of {n}{failed_text}"
+    return (f"accuracy {_f(s['accuracy'])} (chance {_f(s.get('chance'))}) on {answered} "
+            f"answered of {n} questions{failed_text}")
 
 
 def _annotate(s: dict) -> str:
@@ -74,8 +81,7 @@ def _annotate(s: dict) -> str:
 
 def _score(s: dict) -> str:
     rows = s.get("results", [])
-    return "; ".join(f"{Path(r['video']).name}: " + (f"{r['score']:.2f} ({r['level']})"
-                                                     if "error" not in r else "error")
+    return "; ".join(f"{Path(r['video']).name}: " + (one_line(r) if "error" not in r else "error")
                      for r in rows) or "-"
 
 
@@ -104,12 +110,24 @@ def results(cfg: LoopConfig, run) -> list[dict]:
         if step.service:
             urls = run.services.get(step.name, {})
             text = ", ".join(f"{k} {v}" for k, v in urls.items()) or \
-                "not needed (the steps that call it were reused)"
+                idle_service(cfg, step.name, run.status)
         else:
             text = headline(step, Path(cfg.out) / step.name) or "-"
         rows.append({"step": step.name, "status": status,
                      "seconds": run.seconds.get(step.name), "result": text})
     return rows
+
+
+def idle_service(cfg: LoopConfig, name: str, status: dict) -> str:
+    """Why a service never started, from what the steps that call it did."""
+    from vqa.loop.plan import refs
+
+    callers = [s.name for s in cfg.steps if s.run and name in refs(s)]
+    if not callers:
+        return "not started (no step calls it)"
+    if any(status.get(c) == "reused" for c in callers):
+        return "not needed (the steps that call it were reused)"
+    return f"not started (the steps that call it did not run: {', '.join(callers)})"
 
 
 def print_results(cfg: LoopConfig, run, rows: list[dict]) -> None:

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from vqa.errors import InputError
-from vqa.subjective.levels import FINEVD_QUALITY_WORDS, LSVQ_BOUNDARIES, level_index
+from vqa.rating import level_of_100, to_100
+from vqa.subjective.levels import FINEVD_QUALITY_WORDS
 
 BUILTIN = ("baseline",)
 MODEL_SCHEMES = ("models:/", "runs:/")
@@ -94,9 +95,7 @@ class Ensemble:
 
 def model_score_100(model, path: str) -> float:
     """A model's level-logit score (on its level weights, 1–5) mapped linearly onto 0–100."""
-    w = model.cfg.scoring.weights
-    lo, hi = min(w), max(w)
-    return 100.0 * (model.rate(path)["score"] - lo) / (hi - lo)
+    return to_100(model.rate(path)["score"], model.cfg.scoring.weights)
 
 
 def objective(scores: list[float]) -> float:
@@ -106,4 +105,4 @@ def objective(scores: list[float]) -> float:
 
 def level_of(score: float) -> str:
     """LSVQ cut points 20/40/60/80, the project's quality words (bad … excellent)."""
-    return FINEVD_QUALITY_WORDS[int(level_index([score], LSVQ_BOUNDARIES)[0])]
+    return level_of_100(score, FINEVD_QUALITY_WORDS[::-1])

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import math
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -54,6 +53,13 @@ def prepare(cfg: EvaluateConfig) -> dict:
         first = (labels or [{"video": v} for q in questions for v in q["videos"]])[0]["video"]
         raise InputError(f"every video the labels and benchmarks name is missing (first: "
                          f"{first})", "check the paths, or give --video-root")
+    if cfg.judge.enabled:  # as annotate probes its endpoints: one line, before any work
+        from vqa.annotate.health import probe
+
+        ep = cfg.judge.endpoint
+        if (reason := probe(ep.base_url, min(5.0, ep.timeout_s))) is not None:
+            raise InputError(f"judge endpoint {ep.base_url} does not answer ({reason})",
+                             "start the judge server, or fix --judge-url / judge.endpoint")
     return {"labels": labels, "questions": questions,
             "head_dims": list(model_cfg.head.dimensions) if model_cfg.head.enabled else []}
 
@@ -134,7 +140,9 @@ def rating_outputs(cfg: EvaluateConfig, prep: dict, results: dict, out_dir: Path
                "undecodable_examples": [f["error"][:160] for f in failed[:5]]}
     overall = next((r for r in rows if r["subset"] == "all" and r["pred"] == "pred"), None)
     if overall:
-        summary.update(srcc=overall["srcc_raw"], plcc=overall["plcc_logistic"])
+        # named as the tables name them: SRCC on the raw predictions, PLCC raw and after the
+        # 4-parameter logistic fit (an unlabelled `plcc` read as raw was the fitted one)
+        summary.update({k: overall[k] for k in ("srcc_raw", "plcc_raw", "plcc_logistic")})
     return summary, metrics
 
 
@@ -150,7 +158,13 @@ def all_failed(results: dict, scored: list[dict]) -> str | None:
     return None
 
 
-def run_evaluate(cfg: EvaluateConfig, prep: dict | None = None, progress=None) -> dict:
+NOT_KEPT = "not kept (no --out): the MLflow run's evaluation/ artifacts"
+
+
+def run_evaluate(cfg: EvaluateConfig, prep: dict | None = None, progress=None,
+                 out_dir: str | None = None) -> dict:
+    """The evaluation, its tables written to `cfg.out`, or to `out_dir` (a folder the caller
+    removes: `vqa evaluate` without --out) and logged to MLflow."""
     import mlflow
 
     start = time.perf_counter()
@@ -159,7 +173,9 @@ def run_evaluate(cfg: EvaluateConfig, prep: dict | None = None, progress=None) -
     t0 = time.perf_counter()
     results = run_pool(cfg, items, progress)
     pool_s = time.perf_counter() - t0
-    out_dir = Path(cfg.out) if cfg.out else Path(tempfile.mkdtemp(prefix="vqa-evaluate-"))
+    if not (cfg.out or out_dir):
+        raise ConfigError("evaluate: give out (or an out_dir the caller removes)")
+    out_dir = Path(cfg.out or out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     summary: dict = {"items": len(items), "missing_videos": len(missing),
                      "missing_examples": sorted(missing)[:5]}
@@ -177,11 +193,16 @@ def run_evaluate(cfg: EvaluateConfig, prep: dict | None = None, progress=None) -
                        answered=sum(s["status"] == understanding.OK for s in scored),
                        failed_questions=sum(s["status"] == understanding.FAILED for s in scored),
                        judged=sum(s.get("how") == "judge" for s in scored))
-        pooled = understanding.summary_metrics("all", scored)  # every benchmark together
-        summary.update(accuracy=pooled.get("all.accuracy"), chance=pooled.get("all.chance"))
+        # every benchmark together, over the questions answered (the failed count beside it),
+        # the random guess over the same ones; none answered: no accuracy at all, never a 0.0
+        # or a None that reads like one
+        pooled = understanding.summary_metrics(
+            "all", [s for s in scored if s["status"] == understanding.OK])
+        summary.update({k: pooled[f"all.{k}"] for k in ("accuracy", "chance")
+                        if f"all.{k}" in pooled})
     if why := all_failed(results, scored):  # exit 1 with the dominant reason
         summary["all_failed"] = why
-    summary.update(pool_s=round(pool_s, 3), actors=cfg.actors, out=str(out_dir),
+    summary.update(pool_s=round(pool_s, 3), actors=cfg.actors, out=str(out_dir) if cfg.out else NOT_KEPT,
                    items_per_s=round(len(items) / pool_s, 3) if pool_s > 0 and items else 0.0,
                    elapsed_s=round(time.perf_counter() - start, 3))
     write_text_atomic(out_dir / "summary.json", json.dumps(summary, indent=2, default=str))

@@ -97,13 +97,19 @@ def build_frames(base: dict, space: SearchSpace) -> list[str]:
     return sorted(set(keys))
 
 
-def _trial(params: dict, base: dict, space: SearchSpace, out: str, name: str) -> None:
-    """One trial: the training job with these parameters, reporting to Tune."""
+def _trial(params: dict, base: dict, space: SearchSpace, out: str, name: str, cwd: str) -> None:
+    """One trial: the training job with these parameters, reporting to Tune. It runs in the
+    directory the job was started from (`cwd`): Tune moves a trial into its own working
+    directory, where the samples' relative clip paths name nothing (seen: every trial of the
+    README's `vqa tune` failing with 'no usable sample'). Where that directory is not on the
+    trial's node, the trial stays where Tune put it."""
     import ray.tune
     from ray.tune.integration.ray_train import TuneReportCallback
 
     from vqa.pipelines.train import run_train
 
+    if os.path.isdir(cwd):
+        os.chdir(cwd)
     trial_id = ray.tune.get_context().get_trial_id()
     cfg = trial_config(base, space, params, name=f"{name}-{trial_id}",
                        out=f"{out}/trials/{trial_id}", storage_path=None, register_as=None)
@@ -163,7 +169,8 @@ def run_search(cfg: TuneJobConfig, prep: dict | None = None) -> dict:
         tracking_uri=tracking_uri(), experiment_name=EXPERIMENT, save_artifact=False,
         tags={"mlflow.parentRunId": parent.info.run_id} if parent else {})
     trainable = tune.with_resources(
-        tune.with_parameters(_trial, base=base, space=space, out=str(out), name=cfg.name),
+        tune.with_parameters(_trial, base=base, space=space, out=str(out), name=cfg.name,
+                            cwd=os.getcwd()),
         {TRAIN_DRIVER: 1})
     a = cfg.asha
     # one past the planned steps: ASHA's stop at max_t would kill a trial at its last report,

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from collections import Counter
 from pathlib import Path
 
 import yaml
 
 from vqa.config import to_dict
+from vqa.errors import JobFailed
 from vqa.train.search import TuneJobConfig, trial_config
 
 
@@ -24,8 +27,25 @@ def outcomes(grid, out: Path, metric: str, time_attr: str) -> list[dict]:
         rows.append({"trial_id": tid,
                      "outcome": "failed" if r.error else "finished" if done else "stopped_early",
                      metric: m.get(metric), time_attr: m.get(time_attr), "params": r.config,
-                     "error": str(r.error).strip().splitlines()[-1] if r.error else None})
+                     "error": error_reason(r.error) if r.error else None})
     return rows
+
+
+def error_reason(error) -> str:
+    """A failed trial's reason in the user's words: the error's last line, without the
+    exception's module path (Ray wraps a trial's exception; its last line is the cause)."""
+    line = (str(error).strip().splitlines() or ["unknown error"])[-1].strip()
+    return re.sub(r"^[\w.]*(Error|Exception|Failed|Interrupt): ", "", line)
+
+
+def no_trial_finished(rows: list[dict], count: dict) -> str:
+    """One line: how many trials ended how, and the commonest failure reason."""
+    counted = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in count.items() if n)
+    reasons = Counter(r["error"] for r in rows if r["error"])
+    if not reasons:
+        return f"no trial finished of {len(rows)} ({counted or 'none ran'})"
+    why, n = reasons.most_common(1)[0]
+    return f"no trial finished of {len(rows)} ({counted}); commonest reason ({n}): {why}"
 
 
 def _ranked(rows: list[dict], metric: str, mode: str) -> list[dict]:
@@ -74,8 +94,7 @@ def finish(cfg: TuneJobConfig, prep: dict, grid, extra: dict) -> dict:
     ranked = _ranked(rows, metric, space.mode)
     finished = [r for r in ranked if r["outcome"] == "finished"]
     if not finished:
-        reasons = "; ".join(f"{r['trial_id']}: {r['error']}" for r in rows if r["error"])
-        raise RuntimeError(f"no trial finished ({count}){': ' + reasons if reasons else ''}")
+        raise JobFailed(no_trial_finished(rows, count))
     best = finished[0]
     summary = {"name": cfg.name, "trials": len(rows), **count, "metric": metric,
                "mode": space.mode, "best_trial": best["trial_id"], f"best_{metric}": best[metric],
