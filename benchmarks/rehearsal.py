@@ -141,7 +141,7 @@ def serve_and_chat(model_uri: str, clip: str, media: str, env: dict) -> dict:
             try:
                 if requests.get(f"{base}/v1/models", timeout=5).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # starting, or busy loading
                 pass
             if proc.poll() is not None:
                 raise SystemExit(f"vqa serve exited {proc.returncode}: {proc.stdout.read()}")

@@ -123,6 +123,7 @@ class Recipe:
         self.setup()
         state, resume_dir = self.load_checkpoint()
         model = self.build_model(state, resume_dir).to(self.device)
+        reset_memory_peak(self.device)
         for i in range(state.stage, len(self.cfg.stages)):
             mid = resume_dir if (i == state.stage and state.stage_step > 0) else None
             model = self.train_stage(i, model, state, mid)
@@ -303,23 +304,45 @@ def memory_now(device) -> int:
     """Bytes in use by this worker: allocated on its GPU, else its resident set."""
     if device.type == "cuda":
         return torch.cuda.memory_allocated(device)
-    import resource
-
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * resource.getpagesize()
-    except OSError:  # not Linux
-        return 0
+    return _proc_status("VmRSS")
 
 
 def memory_peak(device) -> int:
-    """The most bytes this worker held so far: the GPU allocator's peak, else the peak resident
-    set (what the memory plan predicts, above `memory_start_gib`)."""
+    """The most bytes this worker held since `reset_memory_peak`: the GPU allocator's peak,
+    else the resident set's high-water mark (what the memory plan predicts, above
+    `memory_start_gib`)."""
     if device.type == "cuda":
         return torch.cuda.max_memory_allocated(device)
-    import resource
+    return _proc_status("VmHWM")
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+
+def reset_memory_peak(device) -> None:
+    """Start the peak afresh once the model is built: loading a checkpoint holds its file's
+    tensors for a moment (rank 0 reads every shard under ZeRO-3), which is not what training
+    needs. On the CPU, memory freed since is handed back to the system first (glibc keeps it
+    otherwise) and the kernel's high-water mark is reset (Linux clear_refs 5)."""
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:  # not Linux / glibc: the peak then counts from the start
+        pass
+
+
+def _proc_status(key: str) -> int:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) * 1024  # kB
+    except OSError:  # not Linux
+        pass
+    return 0
 
 
 def _grad_norm(model) -> float:
