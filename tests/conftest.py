@@ -70,6 +70,36 @@ def clip_factory(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def rotated_clip(tmp_path_factory):
+    """write(name, rotate) → a phone-style clip: coded 64×48 with a red block in its coded
+    top-left corner, tagged with a display rotation of `rotate` degrees clockwise (the display
+    matrix ffprobe shows as `rotate=…`)."""
+    import av
+
+    root = tmp_path_factory.mktemp("rotated")
+
+    def write(name: str, rotate: int, frames: int = 12, fps: float = 6.0) -> Path:
+        path = root / name
+        if path.exists():
+            return path
+        pictures = photo_clip(64, 48, frames, seed=3)
+        pictures[:, :16, :21] = (255, 0, 0)
+        with av.open(str(path), "w") as container:
+            stream = container.add_stream("libx264", rate=int(fps))
+            stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv444p"
+            stream.options = {"crf": "0", "preset": "ultrafast"}
+            stream.set_display_rotation(-rotate)  # PyAV's angle is counter-clockwise
+            for picture in pictures:
+                for packet in stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")):
+                    container.mux(packet)
+            for packet in stream.encode():
+                container.mux(packet)
+        return path
+
+    return write
+
+
+@pytest.fixture(scope="session")
 def broken_files(tmp_path_factory, clip_factory) -> dict[str, Path]:
     """One file of every broken kind ingest and probe must survive."""
     import av

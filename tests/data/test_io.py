@@ -70,8 +70,8 @@ def test_bad_jsonl_line_names_line(tmp_path):
 def test_manifest_round_trip_and_status_filter(tmp_path):
     rows = [
         {"video_id": "a", "path": "/v/a.mp4", "size_bytes": 10, "frames": 100, "fps": 25.0,
-         "duration": 4.0, "width": 320, "height": 240, "codec": "h264", "status": "ok",
-         "error": None},
+         "duration": 4.0, "width": 320, "height": 240, "codec": "h264", "rotation": 0,
+         "status": "ok", "error": None},
         {"video_id": "b", "path": "/v/b.mp4", "status": "error", "error": "empty file (0 bytes)"},
     ]
     path = write_manifest(rows, tmp_path / "m.parquet")

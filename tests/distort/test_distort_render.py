@@ -54,3 +54,21 @@ def test_broken_source_becomes_error_rows(broken_files, tmp_path):
     assert [r["status"] for r in rows] == ["error", "error"]
     assert all(r["error"].startswith(("decode failed", "decoded ")) for r in rows), rows
     assert not list(tmp_path.rglob("*.mp4"))  # no half-written clip is left behind
+
+
+def test_a_rotated_source_gives_upright_clips(rotated_clip, tmp_path):
+    """A phone clip (display rotation 90°) is distorted as displayed and written upright: the
+    clip has no rotation to apply and is the source's displayed shape."""
+    from vqa.distort.render import render_source
+
+    src = source(rotated_clip("r90.mp4", 90))
+    assert (src["width"], src["height"]) == (48, 64)
+    from vqa.video.decode import iter_frames
+
+    row = render_source(src, ["stutter"], str(tmp_path), 0, PlanParams(), SpatialParams(),
+                        ENC)[0]
+    assert row["status"] == "ok", row
+    info = probe(row["video"])
+    assert (info.width, info.height, info.rotation) == (48, 64, 0)
+    first = next(iter_frames(row["video"]))
+    assert first[:16, -12:, 0].mean() > 200 and first[:16, -12:, 1:].mean() < 60  # top right

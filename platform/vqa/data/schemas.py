@@ -16,9 +16,10 @@ MANIFEST_SCHEMA = pa.schema([
     pa.field("frames", pa.int64()),
     pa.field("fps", pa.float64()),
     pa.field("duration", pa.float64()),
-    pa.field("width", pa.int32()),
+    pa.field("width", pa.int32()),  # as displayed (rotation applied)
     pa.field("height", pa.int32()),
     pa.field("codec", pa.string()),
+    pa.field("rotation", pa.int32()),  # display rotation, degrees clockwise (ffprobe's rotate)
     pa.field("status", pa.string(), nullable=False),
     pa.field("error", pa.string()),
 ])

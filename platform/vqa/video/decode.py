@@ -4,6 +4,12 @@ Two readers, each where it is fastest (measured in benchmarks/decode.py and resi
 - decord for sparse reads (a few keyframes): it seeks to the nearest keyframe, skipping GOPs;
 - one sequential PyAV pass for dense reads (every frame) and for several outputs at once, with a
   cached scaler per output size, so keyframes and motion frames share a single decode.
+
+Every route returns frames as displayed (upright), sizes given as displayed (height, width): a
+phone clip's display rotation is applied, so the model, the distortions and a person watching
+the clip all see the same picture. PyAV reads the rotation from each container the same way;
+decord (its own FFmpeg 4.1) applies it for MP4 but not Matroska, so a rotated clip is read by
+the PyAV pass instead.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 
 from vqa.errors import VideoError
+from vqa.video.probe import clockwise, display_rotation
 
 Size = int | tuple[int, int] | None  # int → square; (height, width); None → native
 SUBSAMPLED_420 = {"yuv420p", "yuvj420p", "nv12", "yuv420p10le"}
@@ -35,8 +42,25 @@ def _plane(plane, h: int, w: int) -> np.ndarray:
     return np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[:h, :w]
 
 
+def displayed_hw(size: Size, frame: av.VideoFrame, rotation: int) -> tuple[int, int]:
+    """The output (height, width) for `size` (None → the frame's displayed size)."""
+    h, w = frame.height, frame.width
+    return _hw(size, *((w, h) if rotation in (90, 270) else (h, w)))
+
+
+def upright(frame: av.VideoFrame, scaler: VideoReformatter, h: int, w: int,
+            rotation: int) -> np.ndarray:
+    """`frame` as displayed at (h, w): resized in its coded orientation, then turned `rotation`
+    degrees clockwise (a cheap copy of the small RGB frame)."""
+    if rotation in (90, 270):
+        h, w = w, h
+    rgb = to_rgb(frame, scaler, h, w)
+    return np.ascontiguousarray(np.rot90(rgb, -(rotation // 90))) if rotation else rgb
+
+
 def to_rgb(frame: av.VideoFrame, scaler: VideoReformatter, h: int, w: int) -> np.ndarray:
-    """Anti-aliased (AREA) resize in libswscale, then YUV→RGB on the small frame.
+    """Anti-aliased (AREA) resize in libswscale, then YUV→RGB on the small frame (coded
+    orientation: `upright` turns it for display).
 
     Scaling to yuv420p and converting the result with OpenCV is ~25 % cheaper than asking
     libswscale for rgb24 directly (benchmarks/resize_options.py). Only for 4:2:0 sources being
@@ -53,12 +77,20 @@ def to_rgb(frame: av.VideoFrame, scaler: VideoReformatter, h: int, w: int) -> np
 
 
 def read_sparse(path: str | os.PathLike, indices: Sequence[int], size: Size = None,
-                num_threads: int = 1) -> np.ndarray:
-    """Frames at `indices` (any order, repeats allowed) as (T, H, W, 3) uint8, via decord."""
+                num_threads: int = 1, rotation: int | None = None) -> np.ndarray:
+    """Frames at `indices` (any order, repeats allowed) as (T, H, W, 3) uint8, via decord; a
+    rotated clip via the PyAV pass (see the module's note). `rotation` is the clip's
+    (`VideoInfo.rotation`); None reads it from the file."""
     import decord
 
     path = Path(path)
     wanted = np.asarray(indices, dtype=np.int64)
+    if len(wanted) and wanted.min() < 0:
+        raise VideoError(path, f"negative frame index {int(wanted.min())}")
+    if rotation is None:
+        rotation = display_rotation(path)
+    if rotation:
+        return read_dense(path, {"frames": (wanted, size)}, threads=num_threads)["frames"]
     try:
         kw = {}
         if size is not None:
@@ -114,12 +146,13 @@ def read_dense(path: str | os.PathLike, requests: Mapping[str, tuple[Sequence[in
     outs: dict[str, np.ndarray] = {}
     # Per request: scaler, output size and where each frame number goes (may fill several slots).
     targets: dict[str, tuple[VideoReformatter, int, int, dict[int, list[int]]]] = {}
-    decoded = 0
+    decoded = rotation = 0
     frames = decoded_frames(path, threads)
     for frame in frames:
         if not targets:
+            rotation = clockwise(frame)  # the first frame's, for the whole clip: one shape
             for name, (idx, size) in plans.items():
-                h, w = _hw(size, frame.height, frame.width)
+                h, w = displayed_hw(size, frame, rotation)
                 outs[name] = np.empty((len(idx), h, w, 3), dtype=np.uint8)
                 where: dict[int, list[int]] = {}
                 for slot, frame_no in enumerate(idx.tolist()):
@@ -128,7 +161,7 @@ def read_dense(path: str | os.PathLike, requests: Mapping[str, tuple[Sequence[in
         for name, (scaler, h, w, where) in targets.items():
             slots = where.get(decoded)
             if slots:
-                arr = to_rgb(frame, scaler, h, w)
+                arr = upright(frame, scaler, h, w, rotation)
                 for slot in slots:
                     outs[name][slot] = arr
         decoded += 1
@@ -143,8 +176,13 @@ def read_dense(path: str | os.PathLike, requests: Mapping[str, tuple[Sequence[in
 
 
 def iter_frames(path: str | os.PathLike, threads: int = 1) -> Iterator[np.ndarray]:
-    """Every frame at native size, one at a time (constant memory), for stages that transform a
-    whole clip frame by frame (synthetic distortions)."""
+    """Every frame at native size, upright, one at a time (constant memory), for stages that
+    transform a whole clip frame by frame (synthetic distortions: their clips are written
+    upright, with no rotation to apply)."""
     scaler = VideoReformatter()
+    rotation = None
     for frame in decoded_frames(path, threads):
-        yield to_rgb(frame, scaler, frame.height, frame.width)
+        if rotation is None:
+            rotation = clockwise(frame)
+            h, w = displayed_hw(None, frame, rotation)
+        yield upright(frame, scaler, h, w, rotation)

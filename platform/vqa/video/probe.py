@@ -1,4 +1,10 @@
-"""Fast probing: container metadata plus a packet demux (no full decode) to catch truncation."""
+"""Fast probing: container metadata plus a packet demux (no full decode) to catch truncation.
+
+Sizes are as displayed: a phone clip coded 1920×1080 with a display rotation of 90° (the
+display-matrix side data ffprobe shows as `rotate=90`) is 1080 wide and 1920 high here, as
+every decoder route in vqa.video returns its frames upright — the model and a person watching
+the clip see the same picture, and the manifest describes that picture.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +34,8 @@ class VideoInfo:
     width: int
     height: int
     codec: str
+    rotation: int = 0  # degrees clockwise (0/90/180/270) the coded frames were turned for display
+
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -57,14 +65,34 @@ def _count_packets(container, stream, path: Path) -> int:
     return count
 
 
-def _decode_first(container, stream, path: Path) -> None:
+def clockwise(frame: av.VideoFrame) -> int:
+    """A decoded frame's display rotation, as degrees clockwise in {0, 90, 180, 270} (ffprobe's
+    `rotate` tag; FFmpeg attaches the stream's display matrix to every frame). Flips in the
+    matrix are not applied: phones rotate, they do not mirror."""
+    return int(round(-frame.rotation / 90.0)) % 4 * 90
+
+
+def _decode_first(container, stream, path: Path) -> int:
+    """Decode the first frame (a file whose first frame fails is unusable); its rotation."""
     try:
         container.seek(0, stream=stream)
-        for _ in container.decode(stream):
-            return
+        for frame in container.decode(stream):
+            return clockwise(frame)
     except av.error.FFmpegError as exc:
         raise VideoError(path, f"first frame does not decode ({exc})") from exc
     raise VideoError(path, "zero decodable frames")
+
+
+def display_rotation(path: str | os.PathLike) -> int:
+    """The clip's display rotation (degrees clockwise) from its first frame; no other checks."""
+    path = Path(path)
+    container = _open(path)
+    try:
+        if not container.streams.video:
+            raise VideoError(path, "no video stream")
+        return _decode_first(container, container.streams.video[0], path)
+    finally:
+        container.close()
 
 
 def _decode_all(container, stream, path: Path) -> int:
@@ -83,8 +111,11 @@ def probe(path: str | os.PathLike, verify: str = "packets") -> VideoInfo:
 
     verify="packets" demuxes every packet (I/O only) and decodes the first frame: it catches
     empty, non-video, zero-frame and truncated files at a fraction of a decode's cost.
-    verify="decode" decodes every frame (catches corrupt payloads); "none" reads headers only,
-    and counts packets when the header declares no frame count (Matroska / WebM never do).
+    verify="decode" decodes every frame (catches corrupt payloads); "none" reads headers, and the
+    first frame for its display rotation (PyAV exposes it on frames, not streams; a first frame
+    that fails is left for the decode to report, rotation 0), and counts
+    packets when the header declares no frame count (Matroska / WebM never do). Width and
+    height are as displayed, `rotation` says how the coded frames were turned.
     """
     if verify not in VERIFY_MODES:
         raise ValueError(f"verify must be one of {VERIFY_MODES}, got {verify!r}")
@@ -103,13 +134,17 @@ def probe(path: str | os.PathLike, verify: str = "packets") -> VideoInfo:
         declared = int(stream.frames or 0)
         if verify == "none":
             frames = declared or _count_packets(container, stream, path)
+            try:  # headers only: a first frame that fails is for the decode to report
+                rotation = _decode_first(container, stream, path)
+            except VideoError:
+                rotation = 0
         else:
             frames = _count_packets(container, stream, path)
             if frames == 0:
                 raise VideoError(path, "zero frames")
             if declared and frames < declared:
                 raise VideoError(path, f"truncated: {frames} of {declared} frames present")
-            _decode_first(container, stream, path)
+            rotation = _decode_first(container, stream, path)
             if verify == "decode":
                 frames = _decode_all(container, stream, path)
         rate = stream.average_rate or stream.guessed_rate
@@ -125,6 +160,8 @@ def probe(path: str | os.PathLike, verify: str = "packets") -> VideoInfo:
             raise VideoError(path, f"absurd frame rate {fps:g}")
         if frames > MAX_FRAMES:
             raise VideoError(path, f"absurd frame count {frames}")
+        if rotation in (90, 270):
+            width, height = height, width
         return VideoInfo(
             frames=frames,
             fps=fps,
@@ -132,6 +169,7 @@ def probe(path: str | os.PathLike, verify: str = "packets") -> VideoInfo:
             width=width,
             height=height,
             codec=ctx.name or "unknown",
+            rotation=rotation,
         )
     finally:
         container.close()

@@ -1,4 +1,7 @@
-"""The sampling modes the models need, each returning frames plus the frame indices used."""
+"""The sampling modes the models need, each returning frames plus the frame indices used.
+
+Frames come upright (a clip's display rotation applied) at sizes given as displayed, whichever
+decoder serves the mode: the model sees what a viewer sees (vqa.video.decode)."""
 
 from __future__ import annotations
 
@@ -49,14 +52,14 @@ def sample_keyframes(path: str | os.PathLike, size: Size = None, max_frames: int
                      info: VideoInfo | None = None) -> Sampled:
     info = info or probe(path, verify="none")
     idx = keyframe_indices(info.frames, info.fps, max_frames)
-    return Sampled(read_sparse(path, idx, size), idx, info)
+    return Sampled(read_sparse(path, idx, size, rotation=info.rotation), idx, info)
 
 
 def sample_uniform(path: str | os.PathLike, n: int = 8, size: Size = None,
                    info: VideoInfo | None = None) -> Sampled:
     info = info or probe(path, verify="none")
     idx = uniform_indices(info.frames, n)
-    return Sampled(read_sparse(path, idx, size), idx, info)
+    return Sampled(read_sparse(path, idx, size, rotation=info.rotation), idx, info)
 
 
 def sample_motion(path: str | os.PathLike, size: Size = 224, multiple_of: int | None = None,
