@@ -79,11 +79,29 @@ def init_ray(address: str | None = None, num_cpus: int | None = None, verbose: b
         # see that a run's controller died: without it a stopped Tune trial or a crashed run
         # keeps its workers' CPUs reserved for good (seen: both CPUs of this machine held by
         # two ASHA-stopped trials, the next trials waiting forever). It listens on 127.0.0.1.
+        # That poll finds "the" cluster by scanning the machine for GCS processes and dies
+        # ("Found multiple active Ray instances", a traceback, no cleaner any more) when another
+        # Ray runs beside ours. The State API address its workers inherit names our dashboard.
+        global _API_SERVER
+        port = _free_port()
+        os.environ[API_SERVER_ENV] = _API_SERVER = f"http://127.0.0.1:{port}"
         ray.init(address="local", num_cpus=num_cpus, include_dashboard=True,
-                 dashboard_host="127.0.0.1",
+                 dashboard_host="127.0.0.1", dashboard_port=port,
                  resources={TRAIN_DRIVER: float(num_cpus or os.cpu_count() or 1)},
                  object_store_memory=object_store_memory, **kwargs)
+        if not verbose:
+            _drop_known_noise()
     return ray.get_runtime_context()
+
+
+API_SERVER_ENV = "RAY_API_SERVER_ADDRESS"  # read by the State API before it scans the machine
+_API_SERVER: str | None = None  # the value init_ray set, removed again by shutdown_ray
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def resolve_auto(source: str = "--address") -> str:
@@ -136,12 +154,55 @@ def _hush_token_notice() -> None:
         log.addFilter(_DropTokenNotice())
 
 
+# Lines Ray prints at error level when nothing failed, each matched in full, so that any
+# other line (a real failure) still shows:
+_NOISE = [
+    # Ray Train's PreemptionWatcher actor, every run: a C++ notice about restarts after object
+    # loss (ray-project/ray#53727), not an error of the run.
+    re.compile(r"core_worker\.cc:\d+: Actor with class name: '\w+' and ID: '\w+' has "
+               r"constructor arguments in the object store and max_restarts > 0\."),
+]
+# Ray Data's "The Dataset job will hang unless more CPUs are freed up" when a stage starts
+# while Train workers or Serve replicas hold every CPU of a small cluster: its tasks wait for a
+# CPU and then run (the streaming progress bar shows them waiting), so the warning is dropped.
+_HANG_WARNING = "The Dataset job will hang unless more CPUs"
+
+
+class _DropHangWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return _HANG_WARNING not in str(record.msg)
+
+
+def _drop_known_noise() -> None:
+    """Filter `_NOISE` out of the worker output Ray forwards to this driver (a private hook: if
+    a Ray upgrade moves it, the lines show again, nothing breaks)."""
+    try:
+        from ray._private.ray_logging import global_worker_stdstream_dispatcher as dispatch
+    except ImportError:
+        return
+
+    def keep(handler):
+        def emit(data):
+            lines = [ln for ln in data.get("lines", []) if not any(p.search(ln) for p in _NOISE)]
+            if lines:
+                handler({**data, "lines": lines})
+        emit.vqa_filtered = True
+        return emit
+
+    with dispatch._lock:
+        dispatch.handlers = [(n, h if getattr(h, "vqa_filtered", False) else keep(h))
+                             for n, h in dispatch.handlers]
+
+
 def quiet_logs(verbose: bool) -> None:
     """Warnings only from Ray Data and MLflow unless verbose (terminals keep progress bars)."""
     level = "INFO" if verbose else "WARNING"
     os.environ.setdefault("RAY_DATA_LOG_LEVEL", level)
     for name in ("mlflow", "alembic"):
         logging.getLogger(name).setLevel(level)
+    log = logging.getLogger("ray.data.dataset")
+    if not verbose and not any(isinstance(f, _DropHangWarning) for f in log.filters):
+        log.addFilter(_DropHangWarning())
 
 
 def shutdown_ray() -> None:
@@ -149,3 +210,5 @@ def shutdown_ray() -> None:
 
     if ray.is_initialized():
         ray.shutdown()
+    if _API_SERVER and os.environ.get(API_SERVER_ENV) == _API_SERVER:
+        del os.environ[API_SERVER_ENV]

@@ -1,0 +1,63 @@
+"""A job that succeeds prints no Ray-internal line that reads like a failure, while another Ray
+runs on the machine (the test session's own): no core_worker.cc error line, no
+PlacementGroupCleaner traceback, no "will hang" warning — and a real failure still shows."""
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[1]
+
+JOB = textwrap.dedent("""
+    import sys, time
+    import ray, ray.data
+    from ray.train import ScalingConfig
+    from ray.train.torch import TorchTrainer
+    from vqa.runtime import init_ray, shutdown_ray
+
+    init_ray(num_cpus=2, worker_output=True)
+    mode = sys.argv[1]
+
+    def loop():
+        time.sleep(2)  # long enough for the placement-group cleaner to poll the State API
+        if mode == "fail":
+            raise RuntimeError("a real failure")
+
+    try:
+        TorchTrainer(loop, scaling_config=ScalingConfig(num_workers=1)).fit()
+        @ray.remote(num_cpus=2)
+        class Hold:  # every CPU held, as Serve replicas hold them during `vqa annotate`
+            def ping(self):
+                return 1
+        hold = Hold.remote()
+        ray.get(hold.ping.remote())
+        assert ray.data.from_items([{"a": 1}]).materialize().count() == 1
+        print("JOB OK")
+    finally:
+        shutdown_ray()
+""")
+NOISE = ("core_worker.cc", "Traceback", "will hang unless", "multiple active Ray instances")
+
+
+def run(arg: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "platform"))
+    env.pop("RAY_ADDRESS", None)
+    return subprocess.run([sys.executable, "-c", JOB, arg], capture_output=True, text=True,
+                          env=env, timeout=240)
+
+
+def test_a_job_that_succeeds_prints_nothing_that_looks_like_failure(ray_local):
+    done = run("ok")
+    out = done.stdout + done.stderr
+    assert done.returncode == 0 and "JOB OK" in out, out[-3000:]
+    assert not [n for n in NOISE if n in out], out[-3000:]
+
+
+def test_a_real_failure_still_shows(ray_local):
+    failed = run("fail")
+    assert failed.returncode != 0 and "a real failure" in failed.stderr, failed.stderr[-3000:]
