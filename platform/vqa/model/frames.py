@@ -24,7 +24,10 @@ from vqa.video import KeyframeSpec, MotionSpec, Sampled, VideoInfo, sample_clip
 def frame_spec(cfg: VQAConfig) -> dict:
     """Exactly what determines the sampled frames: the whole `frames` config + motion on/off
     (+ the quality features' cell grid and version when they are on)."""
-    spec = {"frames": to_dict(cfg.frames), "motion": bool(cfg.motion.enabled)}
+    # "upright": frames are decoded as displayed (a phone clip's rotation applied); shards
+    # decoded before that read rotated clips sideways, so they are not reused
+    spec = {"frames": to_dict(cfg.frames), "motion": bool(cfg.motion.enabled),
+            "orientation": "upright"}
     if cfg.quality.enabled:  # stored features go stale when their definition changes
         from vqa.model.quality import VERSION
 
