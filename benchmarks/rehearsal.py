@@ -174,7 +174,12 @@ def main(argv=None) -> int:
     ap.add_argument("--keyframes", type=int, default=2)
     a = ap.parse_args(argv)
     a.out.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{a.out.resolve()}/mlruns.db"}
+    # glibc's dynamic mmap threshold rises after large frees and keeps later large blocks in
+    # the heap, which it does not hand back: measured here, a ZeRO-3 worker's RSS grew to 2.5×
+    # its live tensors over two steps. A fixed threshold hands them back, so the RSS measures
+    # what training holds (what the plan predicts); the workers inherit it through Ray.
+    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{a.out.resolve()}/mlruns.db",
+           "MALLOC_MMAP_THRESHOLD_": "65536"}
     models = checkpoints(a.out / "models")
     data = samples(a.out / "data")
     report: dict = {"models": models}

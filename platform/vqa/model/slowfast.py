@@ -41,6 +41,10 @@ class BatchNorm3dFP32(nn.BatchNorm3d):
     (apex's keep_batchnorm_fp32)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.running_mean is not None and self.running_mean.dtype != torch.float32:
+            # a whole-module cast (`model.to(bf16)`) reached the statistics: back to fp32
+            self.running_mean.data = self.running_mean.data.float()
+            self.running_var.data = self.running_var.data.float()
         if x.dtype == torch.float32 and self.weight.dtype == torch.float32:
             return super().forward(x)
         training = self.training or self.running_mean is None

@@ -7,15 +7,19 @@ States follow DeepSpeed's own estimators (`estimate_zero2/3_model_states_mem_nee
 to frozen parameters (weights only) and fp32. Mixed precision, per trainable parameter: 16-bit
 weights 2 B; gradients 6 B (16-bit 2 + fp32 4); optimizer 12 B (fp32 master weights, Adam's m
 and v). ZeRO-1 partitions the optimizer and the fp32 gradients over the N workers, ZeRO-2 also
-the 16-bit gradients, ZeRO-3 also the weights, plus one gathered layer (the largest: 4 B per
-parameter, weights and gradients). For full fine-tuning this is DeepSpeed's ZeRO-2 figure
-exactly (2P + 18P/N) and 2P/N above its ZeRO-3 figure (18P/N + 4L), which leaves out the 16-bit
-gradient partition. fp32: weights 4, gradients 4, optimizer 8 (m, v).
+the 16-bit gradients, ZeRO-3 also the weights, plus the gathered ones: DeepSpeed's estimator
+counts the largest layer (4 B per parameter, weights and gradients), but once its prefetcher has
+traced a step ZeRO-3 keeps up to `stage3_max_live_parameters` (+ the prefetch bucket) gathered
+(measured: benchmarks/rehearsal.py), so the plan takes the larger of the two. For full
+fine-tuning this is DeepSpeed's ZeRO-2 figure exactly (2P + 18P/N) and its ZeRO-3 figure
+(18P/N + 4L) plus the 16-bit gradient partition it leaves out (2P/N) wherever the live
+parameters weigh less than its largest layer. fp32: weights 4, gradients 4, optimizer 8 (m, v).
 
 Activations (bytes saved for the backward pass) per sample of s tokens, a bytes per element, for
 a transformer layer of width h, MLP width i: 8h + 4i per token for a gated MLP (LLM: both norms'
 inputs and outputs, q, k, v, the attention output; gate, up, act, product), 8h + 2i for a plain
-one (vision tower); `eager` attention also keeps heads·s² probabilities. Checkpointing keeps each
+one (vision tower), plus each LoRA-adapted linear's dropped-out input and mask; `eager`
+attention also keeps heads·s² probabilities. Checkpointing keeps each
 layer's input (h per token) plus one layer recomputed at a time. The LM head keeps fp32 logits
 and their gradient for the labelled positions only (`VQAModel.forward`). SlowFast and the small
 modules are counted only through their parameters: frozen, they keep no activations."""
@@ -101,7 +105,8 @@ def sample_tokens(model, seconds: float, fps: float = 25.0) -> dict[str, int]:
 
 def _patch_tokens(model) -> int:
     c = _vision_config(model)
-    return (c.image_size // c.patch_size) ** 2
+    side = lambda v: v[0] if isinstance(v, (list, tuple)) else v  # noqa: E731 (InternViT: pairs)
+    return (side(c.image_size) // side(c.patch_size)) ** 2
 
 
 def _vision_config(model):
@@ -124,31 +129,53 @@ def activation_bytes(model, tokens: dict[str, int], batch: int, elem: int,
     eager = model.cfg.attn_implementation == "eager"
     c = _llm_config(model)
     s = tokens["total"]
-    llm = _layers(c.num_hidden_layers, s, c.hidden_size, 8 * c.hidden_size +
-                  4 * c.intermediate_size, c.num_attention_heads if eager else 0, elem,
-                  "language" in checkpointing)
+    n = c.num_hidden_layers
+    llm = _layers(n, s, c.hidden_size, 8 * c.hidden_size + 4 * c.intermediate_size +
+                  lora_inputs(model.llm, elem) // n, c.num_attention_heads if eager else 0,
+                  elem, "language" in checkpointing)
     logits = tokens["answer"] * c.vocab_size * (elem + 8)
     vision = 0.0
     if groups["vision"]["trainable"]:
         v = _vision_config(model)
         frame_tokens = _patch_tokens(model) if hasattr(v, "patch_size") else 0
+        vn = v.num_hidden_layers
         vision = tokens["keyframes"] * _layers(
-            v.num_hidden_layers, frame_tokens, v.hidden_size,
-            8 * v.hidden_size + 2 * v.intermediate_size,
+            vn, frame_tokens, v.hidden_size, 8 * v.hidden_size + 2 * v.intermediate_size +
+            lora_inputs(model.vision.model, elem) // vn,
             v.num_attention_heads if eager else 0, elem, "vision" in checkpointing)
     return batch * (llm + logits + vision)
 
 
+def lora_inputs(module, elem: int) -> int:
+    """Elements per token that LoRA adds to a model's saved activations: each adapted linear
+    with dropout keeps its own dropped-out input (in_features) and the mask (1 byte, counted
+    as 1/elem element)."""
+    total = 0.0
+    for m in module.modules():
+        drop = getattr(m, "lora_dropout", None)
+        if drop is None or not hasattr(m, "in_features"):
+            continue
+        for d in drop.values():
+            if getattr(d, "p", 0) > 0:
+                total += m.in_features * (1 + 1 / elem)
+    return int(total)
+
+
 def _layers(n: int, s: int, h: int, per_token: int, eager_heads: int, elem: int,
             checkpointed: bool) -> float:
+    """`per_token`: elements one layer keeps per token."""
     layer = s * per_token + eager_heads * s * s
     return elem * (n * s * h + layer if checkpointed else n * layer)
 
 
+LIVE_PARAMETERS = 10**9 + 5 * 10**7  # DeepSpeed's stage3_max_live_parameters + prefetch bucket
+
+
 def state_bytes(params: dict[str, dict[str, int]], largest: int, zero: int, workers: int,
-                precision: str, offload_optimizer: bool = False, offload_params: bool = False
-                ) -> tuple[dict[str, float], dict[str, float]]:
-    """(per GPU, per host) bytes of weights, gradients and optimizer states."""
+                precision: str, offload_optimizer: bool = False, offload_params: bool = False,
+                live: int = LIVE_PARAMETERS) -> tuple[dict[str, float], dict[str, float]]:
+    """(per GPU, per host) bytes of weights, gradients and optimizer states; `live`: the
+    parameters ZeRO-3 may keep gathered at once."""
     total = sum(g["total"] for g in params.values())
     trainable = sum(g["trainable"] for g in params.values())
     n = max(1, workers)
@@ -161,13 +188,14 @@ def state_bytes(params: dict[str, dict[str, int]], largest: int, zero: int, work
            g32 * trainable / (n if zero >= 1 else 1),
            "optimizer": opt * trainable / (n if zero >= 1 else 1)}
     if zero >= 3:
-        gpu["weights"] += 4 * largest
+        gathered = max(4 * largest, w * min(total, live))
+        gpu["weights"] += gathered
     host = dict.fromkeys(STATES, 0.0)
     if offload_optimizer:
         host["optimizer"], gpu["optimizer"] = gpu["optimizer"], 0.0
     if offload_params and zero >= 3:
         host["weights"] = w * total / n
-        gpu["weights"] = 4 * largest
+        gpu["weights"] = gathered
     return gpu, host
 
 
@@ -190,7 +218,7 @@ def plan(cfg, model_cfg, tokenizer=None, gpu_mem: float = 80 * GiB, seconds: flo
         o, ds = stage.optim, cfg.deepspeed
         elem = 4 if o.precision == "fp32" else 2
         gpu, host = state_bytes(params, largest, ds.zero_stage, cfg.scaling.workers, o.precision,
-                                ds.offload_optimizer, ds.offload_params)
+                                ds.offload_optimizer, ds.offload_params, live_parameters(ds))
         ck = list(cfg.activation_checkpointing)
         acts = {"with": activation_bytes(m, tokens, o.batch_size, elem, ["vision", "language"]),
                 "without": activation_bytes(m, tokens, o.batch_size, elem, [])}
@@ -205,6 +233,13 @@ def plan(cfg, model_cfg, tokenizer=None, gpu_mem: float = 80 * GiB, seconds: flo
     return out
 
 
+def live_parameters(ds) -> int:
+    """ZeRO-3's gathered working set in parameters, from the job's DeepSpeed settings."""
+    zero = ds.extra.get("zero_optimization", {})
+    return int(zero.get("stage3_max_live_parameters", 10**9)) + \
+        int(zero.get("stage3_prefetch_bucket_size", 5 * 10**7))
+
+
 def advice(p: StagePlan, params, largest, cfg, o, gpu_mem, acts) -> list[str]:
     """The changes that would make the stage fit, first the cheapest in speed."""
     ds, n = cfg.deepspeed, cfg.scaling.workers
@@ -215,7 +250,7 @@ def advice(p: StagePlan, params, largest, cfg, o, gpu_mem, acts) -> list[str]:
                     f"(activations {gib(acts['with'])} instead of {gib(p.per_gpu['activations'])})")
     for zero in range(ds.zero_stage + 1, 4):
         gpu, _ = state_bytes(params, largest, zero, n, o.precision, ds.offload_optimizer,
-                             ds.offload_params)
+                             ds.offload_params, live_parameters(ds))
         if sum(gpu.values()) + p.per_gpu["activations"] <= gpu_mem:
             tips.append(f"deepspeed.zero_stage: {zero} (states {gib(sum(gpu.values()))})")
             break
