@@ -28,6 +28,7 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -49,14 +50,47 @@ STRATEGIES = {"direct": "local-direct", "mix": "local-mix", "complementary":
               "local-complementary", "complementary-reverse": "local-complementary-reverse"}
 
 
+def film_folder(corpus: Path, folder: Path, seconds: float) -> tuple[str, ...]:
+    """--photos: each photograph under `folder` filmed once as the built-in ones are here
+    (256×192, 12 fps), named after its path (`bsd100_101085`); photographs smaller than the
+    clip are skipped (never upscaled). → the source names, in a stable order."""
+    from vqa.corpus import pan_zoom, photo_files, read_photo
+    from vqa.video import write_video
+
+    corpus.mkdir(parents=True, exist_ok=True)
+    names = []
+    for i, path in enumerate(photo_files(folder)):
+        name = "_".join(path.relative_to(folder).with_suffix("").parts).replace(" ", "_")
+        clip = corpus / f"{name}.mp4"
+        if not clip.exists():
+            img = read_photo(path)
+            if img is None or img.shape[0] < 192 or img.shape[1] < 256:
+                continue
+            frames = pan_zoom(img, 256, 192, round(seconds * 12), np.random.default_rng(i))
+            write_video(frames, 12, clip, quality=18)
+        names.append(name)
+    return tuple(names)
+
+
+def fold_of(names, folds: int, fold: int, seed: int = 0) -> tuple[str, ...]:
+    """Fold `fold` of `folds`: every folds-th photograph of a seeded shuffle, so the K folds
+    hold every photograph out exactly once."""
+    order = np.random.default_rng(seed).permutation(len(names))
+    return tuple(sorted(names[i] for i in order[fold::folds]))
+
+
 def build_data(out: Path, photos, seconds: float, clips_per_source: int,
-               held_out=HELD_OUT, incontext_seeds: int = 1, views: int = 1) -> dict:
+               held_out=HELD_OUT, incontext_seeds: int = 1, views: int = 1,
+               rating_only: bool = False) -> dict:
     """`views`: clips per training photograph, each a pan / zoom of its own (`NAME_vK`, a source
     of its own); a held-out photograph keeps its one clip, so every --views rates the same
-    held-out clips."""
+    held-out clips. `rating_only`: no in-context clips and no FG benchmark (the direct
+    strategy's data)."""
     data = {"rating_train": out / "rating" / "train" / "samples.jsonl",
-            "labels": out / "rating" / "labels.csv", "specs": out / "rating" / "specs.parquet",
-            "incontext": out / "incontext" / "samples.jsonl", "fg": out / "fg" / "benchmark.jsonl"}
+            "labels": out / "rating" / "labels.csv", "specs": out / "rating" / "specs.parquet"}
+    if not rating_only:
+        data.update(incontext=out / "incontext" / "samples.jsonl",
+                    fg=out / "fg" / "benchmark.jsonl")
     if all(p.exists() for p in data.values()):  # built by an earlier run: reuse
         return data
     corpus = out / "corpus"
@@ -75,6 +109,8 @@ def build_data(out: Path, photos, seconds: float, clips_per_source: int,
                    "splits": {"train": 0.75, "val": 0.0, "test": 0.25},
                    "held_out": [h for h in held_out if h in photos]}}))
     vqa(["synthesize", "--config", str(rating_cfg)])
+    if rating_only:
+        return data
     # the in-context training clips and the FG benchmark use the rating split's sources too, so
     # no strategy's stage sees a held-out photograph
     table = pq.read_table(manifest)
@@ -151,6 +187,9 @@ def evaluate(model_dir: Path, data: dict) -> dict:
                 for r in csv.DictReader(f) if r["split"] == "test"]
     rated = rate_labelled(model, rows)
     table = rating_table(rated, list(model.cfg.head.dimensions))
+    if "fg" not in data:  # --rating-only
+        return {"rating": table, "by_type": by_type(rated, data["specs"]), "mcq": {},
+                "test_clips": len(rated)}
     items = [json.loads(line) for line in data["fg"].read_text().splitlines() if line.strip()]
     return {"rating": table, "by_type": by_type(rated, data["specs"]),
             "mcq": mcq_accuracy(model, items),
@@ -249,11 +288,40 @@ def main(argv=None) -> int:
                     help="evaluate a trained model folder on this split instead of training")
     ap.add_argument("--held-out", default=",".join(HELD_OUT),
                     help="photographs held out of training (a new --out for a new split)")
+    ap.add_argument("--photos", type=Path, metavar="DIR",
+                    help="the sources are the photographs under DIR (e.g. ../shared/photos), "
+                         "one clip each, instead of the built-in ones; with --folds")
+    ap.add_argument("--folds", type=int, default=0,
+                    help="with --photos: hold out fold --fold of this many (by photograph)")
+    ap.add_argument("--fold", type=int, default=0)
+    ap.add_argument("--train-photos", type=int, default=None, metavar="M",
+                    help="with --photos: train on a seeded subset of M training photographs "
+                         "(the content curve; a new --out)")
+    ap.add_argument("--rating-only", action="store_true",
+                    help="build the rating data only (no in-context clips, no FG benchmark): "
+                         "the direct strategy")
     a = ap.parse_args(argv)
     out = Path(a.out).resolve()
     held_out = tuple(a.held_out.split(","))
     photos = PHOTOS[:a.sources] + (BUNDLED_PHOTOS if a.bundled_photos else ())
-    if unknown := set(held_out) - set(PHOTOS + BUNDLED_PHOTOS):
+    if a.photos:
+        if not 0 <= a.fold < a.folds:
+            ap.error("--photos: give --folds N (>= 2) and --fold 0..N-1")
+        photos = film_folder(out / "films", a.photos, a.seconds)
+        held_out = fold_of(photos, a.folds, a.fold)
+        train_photos = [p for p in photos if p not in held_out]
+        if a.train_photos is not None:
+            keep = np.random.default_rng(a.fold).permutation(len(train_photos))[:a.train_photos]
+            train_photos = [train_photos[i] for i in sorted(keep)]
+        photos = tuple(train_photos) + held_out
+        (out / "corpus").mkdir(parents=True, exist_ok=True)
+        for name in photos:  # the corpus ingest reads: the chosen photographs' clips only
+            link = out / "corpus" / f"{name}.mp4"
+            if not link.exists():
+                link.symlink_to(out / "films" / f"{name}.mp4")
+        print(f"{len(train_photos)} training photographs, {len(held_out)} held out "
+              f"(fold {a.fold} of {a.folds})", flush=True)
+    elif unknown := set(held_out) - set(PHOTOS + BUNDLED_PHOTOS):
         ap.error(f"--held-out: not among the photographs: {', '.join(sorted(unknown))}")
     saved = {}
     for item in a.evaluate:
@@ -269,7 +337,7 @@ def main(argv=None) -> int:
     if a.seen_content is not None and not 1 <= a.seen_content < a.views:
         ap.error(f"--seen-content {a.seen_content}: a view 1..{a.views - 1} of --views {a.views}")
     data = build_data(out, photos, a.seconds, a.clips_per_source, held_out,
-                      a.incontext_seeds, a.views)
+                      a.incontext_seeds, a.views, a.rating_only)
     if a.seen_content is not None:
         data = seen_content(data, a.seen_content, out / f"seen-v{a.seen_content}")
     results = {}

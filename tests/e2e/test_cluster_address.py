@@ -64,7 +64,11 @@ def ray_head(mlflow_uri):
                 break
         else:
             pytest.fail("ray start --head exited before the runtime started")
-        address = (Path(tmp) / "ray" / "ray_current_cluster").read_text().strip()
+        current = Path(tmp) / "ray" / "ray_current_cluster"
+        deadline = time.monotonic() + 60  # written just after the line above, not before it
+        while not current.exists() and time.monotonic() < deadline and head.poll() is None:
+            time.sleep(0.1)
+        address = current.read_text().strip()
         yield env, address, kill
     finally:
         kill()
