@@ -108,6 +108,10 @@ def test_head_alive_then_stale_never_captures_a_job(ray_head, clip_factory, tmp_
 
     stale, took = _ingest(env, pool, tmp_path / "stale", "--address", "auto")
     lines = [line for line in stale.stderr.splitlines() if line.strip()]
-    assert stale.returncode == 2 and took < 30, (took, stale.stderr[-2000:])
-    assert lines[-1].startswith("vqa ingest: --address auto") and address in lines[-1]
-    assert "Traceback" not in stale.stderr
+    assert took < 30 and "Traceback" not in stale.stderr, (took, stale.stderr[-2000:])
+    if stale.returncode == 0:  # Ray's `auto` found another live cluster on the machine (the
+        #                        test session's own, in a full run): joined that, not the dead
+        assert json.loads(stale.stdout[stale.stdout.index("{"):])["ray_cluster"] != address
+    else:  # alone on the machine: the dead head's address, named in one line
+        assert stale.returncode == 2, stale.stderr[-2000:]
+        assert lines[-1].startswith("vqa ingest: --address auto") and address in lines[-1]

@@ -34,7 +34,7 @@ def test_key_changes_with_motion_on_off():
     key = frames_key(cfg)
     cfg.motion.enabled = not cfg.motion.enabled
     assert frames_key(cfg) != key
-    assert set(frame_spec(cfg)) == {"frames", "motion", "quality"}  # tiny has quality on
+    assert set(frame_spec(cfg)) == {"frames", "motion", "quality", "orientation"}  # tiny has quality on
 
 
 def test_key_changes_with_quality_on_off_and_its_version(monkeypatch):
@@ -45,7 +45,7 @@ def test_key_changes_with_quality_on_off_and_its_version(monkeypatch):
     monkeypatch.setattr(quality, "VERSION", quality.VERSION + 1)
     assert frames_key(cfg) != key                    # stored features of the old definition
     cfg.quality.enabled = False
-    assert frames_key(cfg) != key and set(frame_spec(cfg)) == {"frames", "motion"}
+    assert frames_key(cfg) != key and set(frame_spec(cfg)) == {"frames", "motion", "orientation"}
 
 
 def test_sample_frames_motion_iff_enabled(clip_factory):
