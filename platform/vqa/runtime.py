@@ -161,6 +161,9 @@ _NOISE = [
     # loss (ray-project/ray#53727), not an error of the run.
     re.compile(r"core_worker\.cc:\d+: Actor with class name: '\w+' and ID: '\w+' has "
                r"constructor arguments in the object store and max_restarts > 0\."),
+    # Ray Serve's controller while `serve.shutdown` deletes the apps it was asked to delete
+    re.compile(r"controller \d+ -- Cannot deregister autoscaling state for deployment "
+               r"Deployment\(name='\w+', app='\w+'\) because it is not registered"),
 ]
 # Ray Data's "The Dataset job will hang unless more CPUs are freed up" when a stage starts
 # while Train workers or Serve replicas hold every CPU of a small cluster: its tasks wait for a

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -125,7 +126,7 @@ class VQAModel(nn.Module):
         return self.llm.get_input_embeddings().weight.dtype
 
     def _pixels(self, frames, mean, std) -> torch.Tensor:
-        x = torch.as_tensor(frames).to(self.device).permute(0, 3, 1, 2).float() / 255.0
+        x = _tensor(frames).to(self.device).permute(0, 3, 1, 2).float() / 255.0
         m = torch.tensor(mean, device=x.device).view(1, 3, 1, 1)
         s = torch.tensor(std, device=x.device).view(1, 3, 1, 1)
         return (x - m) / s
@@ -145,7 +146,7 @@ class VQAModel(nn.Module):
             if quality is None:
                 raise ValueError("this model reads quality features: pass the 'quality' part of "
                                  "vqa.model.frames.sample_frames / model_inputs")
-            quality = torch.as_tensor(quality).to(self.device)  # once, also for the places
+            quality = _tensor(quality).to(self.device)  # once, also for the places
             tokens = self.quality_proj(quality, tokens)
         if self.places is not None:
             if seconds is None:
@@ -260,6 +261,14 @@ class VQAModel(nn.Module):
         self.cfg.lora.targets = []
         self.apply_trainable()
         return self
+
+
+def _tensor(a) -> torch.Tensor:
+    """An array as a tensor; a read-only one (frames from a shard, an Arrow buffer) copied first,
+    which torch would otherwise share with a warning that writes through it are undefined."""
+    if isinstance(a, np.ndarray) and not a.flags.writeable:
+        a = a.copy()
+    return torch.as_tensor(a)
 
 
 def _before_answer(labels: torch.Tensor, length: int) -> int:

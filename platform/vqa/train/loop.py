@@ -54,13 +54,22 @@ class Recipe:
 
     # ---- setup ----------------------------------------------------------------------------
     def setup(self) -> None:
-        import deepspeed
+        import os
+        import warnings
+
         import ray.train
         import ray.train.torch
 
         ctx = ray.train.get_context()
         self.rank, self.world = ctx.get_world_rank(), ctx.get_world_size()
         self.device = ray.train.torch.get_device()
+        if self.device.type == "cpu":  # said, not guessed: DeepSpeed warns when it falls back
+            os.environ.setdefault("DS_ACCELERATOR", "cpu")
+        # DeepSpeed's own collectives call a torch API torch deprecates: not ours to act on
+        warnings.filterwarnings("ignore", category=FutureWarning,
+                                message=r".*all_gather_into_tensor.* is deprecated")
+        import deepspeed
+
         deepspeed.init_distributed(dist_backend=None, auto_mpi_discovery=False)
         self.memory_start = memory_now(self.device)  # before the model: what the plan adds to
         self.zero3 = None
