@@ -161,6 +161,9 @@ _NOISE = [
     # loss (ray-project/ray#53727), not an error of the run.
     re.compile(r"core_worker\.cc:\d+: Actor with class name: '\w+' and ID: '\w+' has "
                r"constructor arguments in the object store and max_restarts > 0\."),
+    # Ray Train's own DatasetManager calling a Ray Data option Ray Data deprecates
+    re.compile(r"RayDeprecationWarning: `ExecutionOptions\.exclude_resources` is deprecated"),
+    re.compile(r"^\s+self\.exclude_resources = exclude_resources$"),  # its source line
     # Ray Serve's controller while `serve.shutdown` deletes the apps it was asked to delete
     re.compile(r"controller \d+ -- Cannot deregister autoscaling state for deployment "
                r"Deployment\(name='\w+', app='\w+'\) because it is not registered"),
