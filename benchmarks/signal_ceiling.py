@@ -81,15 +81,17 @@ def main(argv=None) -> int:
                     help="comma-separated source ids to test on instead of the build's test "
                          "split, every other source training; repeat it for several folds "
                          "(each reported, then their mean)")
-    ap.add_argument("--train-sources", type=int, metavar="N", default=None,
+    ap.add_argument("--train-sources", metavar="N[,N…]", default=None,
+                    type=lambda v: [int(n) for n in v.split(",")],
                     help="train on N of the training sources only, drawn at random "
-                         "--draws times (seeded): how the held-out SRCC grows with content")
+                         "--draws times (seeded), for each N given: how the held-out SRCC "
+                         "grows with content")
     ap.add_argument("--draws", type=int, default=6,
                     help="subsets per fold with --train-sources")
     args = ap.parse_args(argv)
     if args.held_out is not None and args.seen_content is not None:
         ap.error("--held-out and --seen-content are two different splits: give one")
-    if args.train_sources is not None and (args.train_sources < 1 or args.draws < 1):
+    if args.train_sources is not None and (min(args.train_sources) < 1 or args.draws < 1):
         ap.error("--train-sources and --draws must be >= 1")
     spec = pd.read_parquet(args.specs)
     spec = spec[spec.status == "ok"].reset_index(drop=True)
@@ -114,24 +116,29 @@ def main(argv=None) -> int:
         if n == 0 or not (split == "test").any():
             ap.error(f"fold {fold!r}: {n} training sources, {(split == 'test').sum()} test "
                      f"clips: nothing to fit or to score")
-        if args.train_sources is not None and args.train_sources > n:
-            ap.error(f"--train-sources {args.train_sources}: fold {fold!r} has {n} training "
-                     f"sources")
+        if args.train_sources is not None and max(args.train_sources) > n:
+            ap.error(f"--train-sources {max(args.train_sources)}: fold {fold!r} has {n} "
+                     f"training sources")
     read = signals if args.features == "signals" else token_features
-    x = pd.DataFrame([read(v) for v in spec.video])
+    cache = Path(args.specs).with_name(f"features-{args.features}.parquet")
+    x = pd.read_parquet(cache) if cache.exists() else None
+    if x is None or len(x) != len(spec):  # a cache of this build's clips, else computed anew
+        x = pd.DataFrame([read(v) for v in spec.video])
+        x.to_parquet(cache)
     models = {"ridge": lambda: make_pipeline(StandardScaler(), RidgeCV()),
               "MLP (64)": lambda: make_pipeline(StandardScaler(), MLPRegressor(
                   hidden_layer_sizes=(64,), alpha=1e-2, max_iter=2000, random_state=0)),
               "gradient boosting": lambda: HistGradientBoostingRegressor(max_iter=300,
                                                                          learning_rate=0.05)}
     rng = np.random.default_rng(0)
-    means: dict[str, list[float]] = {name: [] for name in models}
-    for fold, split in folds.items():
+    sizes = args.train_sources or [None]
+    means: dict[str, list[float]] = {f"{name}{f' @ {k}' if k else ''}": []
+                                     for k in sizes for name in models}
+    for (fold, split), k in ((f, size) for f in folds.items() for size in sizes):
         te = split == "test"
         sources = sorted(spec.source_id[split == "train"].unique())
-        draws = [sources] if args.train_sources is None else \
-            [rng.choice(sources, args.train_sources, replace=False)
-             for _ in range(args.draws)]
+        draws = [sources] if k is None else \
+            [rng.choice(sources, k, replace=False) for _ in range(args.draws)]
         print(f"\n{fold}: train {len(draws[0])} of {len(sources)} sources"
               f"{f' × {len(draws)} draws' if len(draws) > 1 else ''}, test {te.sum()} clips / "
               f"{spec.source_id[te].nunique()} sources\n\n| fold | read-out | train SRCC | "
@@ -141,7 +148,7 @@ def main(argv=None) -> int:
             fits = [fit_and_score(make(), x, spec, spec.source_id.isin(d).values, te)
                     for d in draws]
             pooled = [f[1] for f in fits]
-            means[name].append(float(np.mean(pooled)))
+            means[f"{name}{f' @ {k}' if k else ''}"].append(float(np.mean(pooled)))
             if len(fits) == 1:
                 t, held, per = fits[0]
                 print(f"| {fold} | {name} | {t:.2f} | {held:.2f} | {per.mean():.2f} "
@@ -150,7 +157,7 @@ def main(argv=None) -> int:
                 print(f"| {fold} | {name} | {np.mean([f[0] for f in fits]):.2f} | "
                       f"{np.mean(pooled):.2f} (sd {np.std(pooled):.2f}) | "
                       f"{np.mean([f[2].mean() for f in fits]):.2f} |")
-    if len(folds) > 1:
+    if len(folds) > 1 or len(sizes) > 1:
         print(f"\n| read-out | held-out SRCC (pooled), mean of {len(folds)} folds |\n|---|---|")
         for name, v in means.items():
             print(f"| {name} | {np.mean(v):.3f} |")
