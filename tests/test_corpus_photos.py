@@ -63,7 +63,8 @@ def test_corpus_from_a_folder_of_photographs(tmp_path, capsys):
         h, w = files[r["photo"]]
         assert (info.width, info.height) == (int(r["width"]), int(r["height"]))
         assert info.width <= w and info.height <= h  # never filmed larger than the photograph
-        assert 3.0 <= info.duration < 15.0  # inside the ingest window
+        assert info.frames == round(float(r["seconds"]) * float(r["fps"]))
+        assert r["expect"] == "ok" and 3.0 <= float(r["seconds"]) < 15.0  # the ingest window
     assert {r["kind"] for r in rows} - {"clip"} == {"empty", "truncated", "not_a_video"}
 
 

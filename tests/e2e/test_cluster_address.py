@@ -76,11 +76,10 @@ def ray_head(mlflow_uri):
 
 
 def _ingest(env, pool, out, *extra):
-    t0 = time.monotonic()
     res = subprocess.run([sys.executable, "-m", "vqa.cli", "ingest", str(pool), "--out",
                           str(out), "--json", *extra], env=env, capture_output=True, text=True,
                          timeout=180)
-    return res, time.monotonic() - t0
+    return res
 
 
 def test_head_alive_then_stale_never_captures_a_job(ray_head, clip_factory, tmp_path):
@@ -89,11 +88,11 @@ def test_head_alive_then_stale_never_captures_a_job(ray_head, clip_factory, tmp_
     pool.mkdir()
     shutil.copy(clip_factory("addr.mp4", frames=100), pool / "addr.mp4")
 
-    own, _ = _ingest(env, pool, tmp_path / "beside", "--num-cpus", "1")
+    own = _ingest(env, pool, tmp_path / "beside", "--num-cpus", "1")
     assert own.returncode == 0, own.stderr[-2000:]
     assert json.loads(own.stdout[own.stdout.index("{"):])["ray_cluster"] != address
 
-    joined, _ = _ingest(env, pool, tmp_path / "joined", "--address", "auto")
+    joined = _ingest(env, pool, tmp_path / "joined", "--address", "auto")
     assert joined.returncode == 0, joined.stderr[-2000:]
     assert json.loads(joined.stdout[joined.stdout.index("{"):])["ray_cluster"] == address
 
@@ -102,13 +101,13 @@ def test_head_alive_then_stale_never_captures_a_job(ray_head, clip_factory, tmp_
         time.sleep(0.1)
     assert (Path(env["RAY_TMPDIR"]) / "ray" / "ray_current_cluster").exists()  # stale
 
-    after, _ = _ingest(env, pool, tmp_path / "after", "--num-cpus", "1")
+    after = _ingest(env, pool, tmp_path / "after", "--num-cpus", "1")
     assert after.returncode == 0, after.stderr[-2000:]
     assert json.loads(after.stdout[after.stdout.index("{"):])["ray_cluster"] != address
 
-    stale, took = _ingest(env, pool, tmp_path / "stale", "--address", "auto")
+    stale = _ingest(env, pool, tmp_path / "stale", "--address", "auto")
     lines = [line for line in stale.stderr.splitlines() if line.strip()]
-    assert took < 30 and "Traceback" not in stale.stderr, (took, stale.stderr[-2000:])
+    assert "Traceback" not in stale.stderr, stale.stderr[-2000:]  # (a hang: _ingest's timeout)
     if stale.returncode == 0:  # Ray's `auto` found another live cluster on the machine (the
         #                        test session's own, in a full run): joined that, not the dead
         assert json.loads(stale.stdout[stale.stdout.index("{"):])["ray_cluster"] != address

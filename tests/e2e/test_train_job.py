@@ -124,28 +124,36 @@ def _workers() -> list[psutil.Process]:
     return out
 
 
-def test_killed_worker_resumes_mid_stage_without_repeating_a_stage(train_data, tmp_path,
-                                                                   ray_local, mlflow_uri):
+def _train_and_kill_a_worker(cfg, when, deadline_s: float = 300) -> tuple[int | None, dict]:
+    """Run `cfg` in a thread; kill one Train worker as soon as a checkpoint's state satisfies
+    `when` → (the killed pid or None, the run's summary once it finished)."""
     from vqa.pipelines.train import prepare, run_train
 
-    path = job_config("local-complementary", train_data, tmp_path / "out", steps=6, every=2,
-                      name="t-kill", max_failures=1, register_as=None,
-                      scaling={"workers": 1, "cpus_per_worker": 1})  # 2 workers: above
-    cfg = from_dict(TrainConfig, yaml.safe_load(path.read_text()))
     result: dict = {}
     thread = threading.Thread(target=lambda: result.update(run_train(cfg, prepare(cfg))))
     thread.start()
-    run_dir = Path(cfg.out) / "ray" / cfg.name
-    killed, deadline = None, time.monotonic() + 240
+    run_dir, killed = Path(cfg.out) / "ray" / cfg.name, None
+    deadline = time.monotonic() + deadline_s
     while thread.is_alive() and killed is None and time.monotonic() < deadline:
         states = [TrainState.read(p.parent) for p in run_dir.glob("checkpoint_*/state.json")]
-        if any(s.stage == 1 and s.stage_step >= 2 for s in states):  # mid-way through stage 2
+        if any(when(s) for s in states):
             workers = _workers()
             if workers:
                 killed = workers[-1].pid
                 workers[-1].kill()
         time.sleep(0.2)
-    thread.join(timeout=300)
+    thread.join(timeout=400)
+    return killed, result
+
+
+def test_killed_worker_resumes_mid_stage_without_repeating_a_stage(train_data, tmp_path,
+                                                                   ray_local, mlflow_uri):
+    path = job_config("local-complementary", train_data, tmp_path / "out", steps=6, every=2,
+                      name="t-kill", max_failures=1, register_as=None,
+                      scaling={"workers": 1, "cpus_per_worker": 1})  # 2 workers: above
+    cfg = from_dict(TrainConfig, yaml.safe_load(path.read_text()))
+    killed, result = _train_and_kill_a_worker(  # mid-way through stage 2
+        cfg, lambda s: s.stage == 1 and s.stage_step >= 2, deadline_s=240)
     assert killed is not None, "training ended before a worker could be killed"
     assert result, "the run did not finish after the worker was killed"
     assert result["resumes"] == 1
@@ -199,7 +207,6 @@ def test_zero3_trains_resumes_and_saves_the_whole_model(train_data, tmp_path, ra
     in memory. On the old main the folder held 0-element placeholders that no model could load."""
     from vqa.evaluate.rating import correlations
     from vqa.model import VQAModel
-    from vqa.pipelines.train import prepare, run_train
 
     path = job_config("local-complementary", train_data, tmp_path / "out", steps=3, every=1,
                       name="t-zero3", max_failures=1, register_as=None, precision="fp32",
@@ -207,20 +214,7 @@ def test_zero3_trains_resumes_and_saves_the_whole_model(train_data, tmp_path, ra
                       activation_checkpointing=["vision", "language"],
                       validation={"dataset": "rating", "every_steps": 100})
     cfg = from_dict(TrainConfig, yaml.safe_load(path.read_text()))
-    result: dict = {}
-    thread = threading.Thread(target=lambda: result.update(run_train(cfg, prepare(cfg))))
-    thread.start()
-    run_dir, killed = Path(cfg.out) / "ray" / cfg.name, None
-    deadline = time.monotonic() + 300
-    while thread.is_alive() and killed is None and time.monotonic() < deadline:
-        if any(TrainState.read(p.parent).stage == 1 and TrainState.read(p.parent).stage_step >= 1
-               for p in run_dir.glob("checkpoint_*/state.json")):
-            workers = _workers()
-            if workers:
-                killed = workers[-1].pid
-                workers[-1].kill()
-        time.sleep(0.2)
-    thread.join(timeout=400)
+    killed, result = _train_and_kill_a_worker(cfg, lambda s: s.stage == 1 and s.stage_step >= 1)
     assert killed is not None, "training ended before a worker could be killed"
     assert result["resumes"] == 1 and result["global_steps"] == 6
     assert result["stages"] == "rating, incontext"

@@ -82,10 +82,20 @@ def print_plan(plans, gpu_mem: float) -> None:
                       "verdict: does NOT fit; change one of:\n  - " + "\n  - ".join(p.advice))
 
 
-def main(args: argparse.Namespace) -> int:
+def refuse_what_does_not_fit(plans, gpu_mem: float, hint: str = "") -> None:
+    """One line, exit 2, naming the first stage over `gpu_mem` and its first fix."""
     from vqa.errors import ConfigError
+    from vqa.train.plan import gib
+
+    over = [p for p in plans if not p.fits]
+    if over:
+        raise ConfigError(f"stage {over[0].stage} needs {gib(over[0].total)} per GPU, more than "
+                          f"--gpu-mem {gib(gpu_mem)}: {over[0].advice[0]}{hint}")
+
+
+def main(args: argparse.Namespace) -> int:
     from vqa.pipelines.train import prepare, run_train
-    from vqa.train.plan import GiB, gib
+    from vqa.train.plan import GiB
 
     from vqa.outputs import check_out_dir
 
@@ -101,21 +111,16 @@ def main(args: argparse.Namespace) -> int:
             print(json.dumps(as_rows(plans), indent=2))
         else:
             print_plan(plans, gpu_mem)
-        over = [p for p in plans if not p.fits]
-        if over:
-            raise ConfigError(f"stage {over[0].stage} needs {gib(over[0].total)} per GPU, more "
-                              f"than {gib(gpu_mem)}: {over[0].advice[0]}")
+        refuse_what_does_not_fit(plans, gpu_mem)
         return 0
     check_out_dir(cfg.out, resumes=True)  # the same name resumes
     prep = prepare(cfg)  # bad paths, typos, incompatible checkpoints: before Ray starts
     if args.gpu_mem is not None and cfg.scaling.gpus_per_worker > 0:
-        from vqa.pipelines.train import memory_plan
+        from vqa.train.plan import plan
 
-        over = [p for p in memory_plan(cfg, gpu_mem, args.clip_seconds) if not p.fits]
-        if over:
-            raise ConfigError(f"stage {over[0].stage} needs {gib(over[0].total)} per GPU, more "
-                              f"than --gpu-mem {gib(gpu_mem)}: {over[0].advice[0]} "
-                              f"(vqa train --plan shows the whole plan)")
+        refuse_what_does_not_fit(plan(cfg, prep["model_cfg"], gpu_mem=gpu_mem,
+                                      seconds=args.clip_seconds),
+                                 gpu_mem, " (vqa train --plan shows the whole plan)")
     summary = run_job("train", cfg, lambda c: run_train(c, prep), args, worker_output=True)
     print_summary("train", summary, args.json)
     return 0

@@ -125,7 +125,6 @@ def activation_bytes(model, tokens: dict[str, int], batch: int, elem: int,
                      checkpointing: list[str]) -> float:
     """Per GPU, one micro-batch: the LLM's and (when it trains) the vision tower's saved
     activations, and the labelled positions' logits."""
-    groups = group_params(model)
     eager = model.cfg.attn_implementation == "eager"
     c = _llm_config(model)
     s = tokens["total"]
@@ -135,7 +134,7 @@ def activation_bytes(model, tokens: dict[str, int], batch: int, elem: int,
                   elem, "language" in checkpointing)
     logits = tokens["answer"] * c.vocab_size * (elem + 8)
     vision = 0.0
-    if groups["vision"]["trainable"]:
+    if any(p.requires_grad for p in model.vision.parameters()):  # else it keeps nothing
         v = _vision_config(model)
         frame_tokens = _patch_tokens(model) if hasattr(v, "patch_size") else 0
         vn = v.num_hidden_layers
@@ -229,7 +228,6 @@ def plan(cfg, model_cfg, tokenizer=None, gpu_mem: float = 80 * GiB, seconds: flo
         if not p.fits:
             p.advice = advice(p, params, largest, cfg, o, gpu_mem, acts)
         out.append(p)
-    model.apply_trainable()
     return out
 
 
