@@ -1,5 +1,6 @@
 """A job that succeeds prints no Ray-internal line that reads like a failure, while another Ray
-runs on the machine (the test session's own): no core_worker.cc error line, no
+runs on the machine (the test session's own): no core_worker.cc error line (forwarded from
+a worker, or written by the driver's own core worker to its stderr), no
 PlacementGroupCleaner traceback, no "will hang" warning — and a real failure still shows."""
 
 import os
@@ -18,8 +19,10 @@ JOB = textwrap.dedent("""
     import ray, ray.data
     from ray.train import ScalingConfig
     from ray.train.torch import TorchTrainer
-    from vqa.runtime import init_ray, shutdown_ray
+    from vqa.native_stderr import filter_stderr
+    from vqa.runtime import NATIVE_NOISE, init_ray, shutdown_ray
 
+    filter_stderr(NATIVE_NOISE)  # as the `vqa` command does
     init_ray(num_cpus=2, worker_output=True)
     mode = sys.argv[1]
 
@@ -37,6 +40,14 @@ JOB = textwrap.dedent("""
         hold = Hold.remote()
         ray.get(hold.ping.remote())
         assert ray.data.from_items([{"a": 1}]).materialize().count() == 1
+        ray.kill(hold)
+
+        class Same:  # an actor pool, as `vqa evaluate` runs: Ray's C++ notice on this stderr
+            def __call__(self, batch):
+                return batch
+
+        pool = ray.data.ActorPoolStrategy(size=1)
+        assert ray.data.from_items([{"a": 1}]).map_batches(Same, compute=pool).count() == 1
         print("JOB OK")
     finally:
         shutdown_ray()

@@ -18,6 +18,8 @@ import traceback
 from vqa import __version__
 from vqa.commands import COMMANDS
 from vqa.errors import EXPECTED, ConfigError, JobFailed, describe_os_error
+from vqa.native_stderr import filter_stderr
+from vqa.runtime import NATIVE_NOISE
 
 SUBACTIONS = ("annotate_action", "model_command", "corpus_cmd")  # `vqa annotate review` …
 
@@ -63,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     debug = bool(os.environ.get("VQA_DEBUG")) or bool(getattr(args, "verbose", False))
     name = command_name(args)
+    if argv is None and not debug:  # the `vqa` process itself, not a caller in Python
+        filter_stderr(NATIVE_NOISE)
     try:
         return int(args.func(args) or 0)
     except EXPECTED as exc:

@@ -8,10 +8,13 @@ over."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from vqa.cli import main as vqa
+from vqa.native_stderr import filter_stderr
+from vqa.runtime import NATIVE_NOISE
 
 CONFIG = Path(__file__).resolve().parents[2] / "configs" / "local-pipeline.yaml"
 
@@ -28,4 +31,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    if not os.environ.get("VQA_DEBUG"):
+        filter_stderr(NATIVE_NOISE)
     sys.exit(main())

@@ -156,11 +156,15 @@ def _hush_token_notice() -> None:
 
 # Lines Ray prints at error level when nothing failed, each matched in full, so that any
 # other line (a real failure) still shows:
-_NOISE = [
-    # Ray Train's PreemptionWatcher actor, every run: a C++ notice about restarts after object
-    # loss (ray-project/ray#53727), not an error of the run.
-    re.compile(r"core_worker\.cc:\d+: Actor with class name: '\w+' and ID: '\w+' has "
-               r"constructor arguments in the object store and max_restarts > 0\."),
+# Ray's C++ notice that an actor's constructor arguments live in the object store while it may
+# restart (ray-project/ray#53727, #57733): printed for every Ray Data actor pool and Ray Train's
+# PreemptionWatcher, whose arguments Ray itself holds for their lifetime — not an error of a run.
+_ACTOR_ARGS_NOTICE = (r"core_worker\.cc:\d+: Actor with class name: '[^']+' and ID: '\w+' has "
+                      r"constructor arguments in the object store and max_restarts > 0\.")
+# Lines native code writes to the driver's own stderr (`vqa.native_stderr` drops them there).
+NATIVE_NOISE = [_ACTOR_ARGS_NOTICE]
+_NOISE = [  # lines of worker output Ray forwards to the driver
+    re.compile(_ACTOR_ARGS_NOTICE),
     # Ray Train's own DatasetManager calling a Ray Data option Ray Data deprecates
     re.compile(r"RayDeprecationWarning: `ExecutionOptions\.exclude_resources` is deprecated"),
     re.compile(r"^\s+self\.exclude_resources = exclude_resources$"),  # its source line
