@@ -66,7 +66,7 @@ def test_upload_is_the_code_only(checkout, tmp_path, include_gitignore):
     assert "jobs/ingest.py" in names and "platform/vqa/cli.py" in names
     assert "pyproject.toml" in names
     assert not names & set(LEFT_BEHIND)
-    assert not [n for n in names if n.startswith(("tests/", "benchmarks/", "docs/"))]
+    assert not [n for n in names if n.startswith(("tests/", "benchmarks/", "research/", "docs/"))]
 
 
 def test_runtime_env_forwards_where_things_are_not_credentials():

@@ -10,7 +10,7 @@ AWS_DEFAULT_REGION; for GCS, GOOGLE_APPLICATION_CREDENTIALS.
 Decoders and the clip writer get local files: `local_copy` stages a remote video into a scratch
 folder inside the task and `local_output` writes locally and uploads on success. PyAV can read a
 pyarrow input file directly, but every small read becomes a ranged GET (a 24 MB probe: 106
-requests streamed vs 26 staged, 3.6 vs 1.2 s; benchmarks/s3_staging.py),
+requests streamed vs 26 staged, 3.6 vs 1.2 s; research/s3_staging.py),
 decord reads a file-like object into memory whole, and the mp4 muxer seeks back to write its
 index, which an object store's output stream cannot do. Local paths are used as given.
 """

@@ -1,6 +1,6 @@
 """Frame decoding with resizing inside the decoder libraries (libswscale), never in numpy.
 
-Two readers, each where it is fastest (measured in benchmarks/decode.py and resize_options.py):
+Two readers, each where it is fastest (measured in benchmarks/decode.py and research/resize_options.py):
 - decord for sparse reads (a few keyframes): it seeks to the nearest keyframe, skipping GOPs;
 - one sequential PyAV pass for dense reads (every frame) and for several outputs at once, with a
   cached scaler per output size, so keyframes and motion frames share a single decode.
@@ -63,7 +63,7 @@ def to_rgb(frame: av.VideoFrame, scaler: VideoReformatter, h: int, w: int) -> np
     orientation: `upright` turns it for display).
 
     Scaling to yuv420p and converting the result with OpenCV is ~25 % cheaper than asking
-    libswscale for rgb24 directly (benchmarks/resize_options.py). Only for 4:2:0 sources being
+    libswscale for rgb24 directly (research/resize_options.py). Only for 4:2:0 sources being
     resized: others (4:4:4, native size, odd sizes) convert directly, losing no chroma.
     """
     resized = (h, w) != (frame.height, frame.width)

@@ -7,7 +7,7 @@ streamed = PyAV on `pyarrow.fs` input file (a seekable file-like), no local copy
 Counted: HTTP requests the server saw (each is a round trip to S3: ~10-30 ms first byte in a
 region) and wall time on loopback, where round trips are nearly free.
 
-    python benchmarks/s3_staging.py [--repeats 3]
+    python research/s3_staging.py [--repeats 3]
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import av
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))  # _clips
 from _clips import bench_clips  # noqa: E402
 
 from vqa.data import fs  # noqa: E402

@@ -2,7 +2,7 @@
 questions of an in-context set, with two controls that say which step fails.
 
     python benchmarks/learning.py --out /tmp/l11 --incontext-seeds 30 ...   # builds the data
-    python benchmarks/where_probe.py --samples /tmp/l11/incontext/samples.jsonl \
+    python research/where_probe.py --samples /tmp/l11/incontext/samples.jsonl \
         --fg /tmp/l11/fg/benchmark.jsonl --steps 3000                 # real defects
     ... --marker            # control: the defect's cells marked in the features (+4 on every
                             #   cell statistic, in the keyframes that show it)

@@ -1,12 +1,13 @@
 """Why the shipped resize is libswscale AREA: every way of turning each decoded frame into 224²
 RGB, timed against the raw decode of the same clip (interleaved, best of N, one thread).
 
-    python benchmarks/resize_options.py [VIDEO] [--repeats 4]
+    python research/resize_options.py [VIDEO] [--repeats 4]
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -93,6 +94,7 @@ def main() -> None:
     if args.video:
         path = Path(args.video)
     else:
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
         from _clips import bench_clips
 
         path = bench_clips(Path(tempfile.gettempdir()) / "vqa_bench_clips",

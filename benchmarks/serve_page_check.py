@@ -4,7 +4,7 @@ clicked, the page must show the score, five level bars and the dimensions, then 
 asked a question and must answer.
 
     vqa serve --model models/tiny &                 # or any running rater + chatter
-    python benchmarks/serve_page.py --url http://127.0.0.1:8000 --clip videos/clip.mp4 \\
+    python benchmarks/serve_page_check.py --url http://127.0.0.1:8000 --clip videos/clip.mp4 \\
         --out docs/serve_page.png
 
 Needs `chromium` on PATH (Debian: apt-get install -y chromium); talks CDP over aiohttp.

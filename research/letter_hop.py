@@ -1,7 +1,7 @@
 """Can the `tiny` preset's language model bind an answer to its option letter at all?
 
 Held-out multiple choice answered by option letter stays at chance however the model is trained,
-while the likeliest whole option answer is well above it (docs/BENCHMARKS.md). Picking the letter
+while the likeliest whole option answer is well above it (docs/research/option-letters.md). Picking the letter
 takes a hop the whole answer does not: find the option that matches what the model believes,
 then say the letter printed before it ("multiple-choice symbol binding", which Robinson &
 Wingate, ICLR 2023, found only in large pretrained models). This probe removes the video: the
@@ -11,9 +11,9 @@ no matching. Text only, plain torch, the preset's tokenizer and language model (
 depths overridable), AdamW with one-cycle cosine; accuracy on fresh prompts every
 `--eval-every` steps.
 
-    python benchmarks/letter_hop.py --steps 6000                       # tiny's LM: 2 layers, 64
-    python benchmarks/letter_hop.py --steps 6000 --layers 4 --hidden 128
-    python benchmarks/letter_hop.py --steps 750 --task copy            # the control
+    python research/letter_hop.py --steps 6000                       # tiny's LM: 2 layers, 64
+    python research/letter_hop.py --steps 6000 --layers 4 --hidden 128
+    python research/letter_hop.py --steps 750 --task copy            # the control
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Does a preset learn to rate quality? A plain-torch probe of `VQAModel` on synthetic ratings.
 
-    python benchmarks/learning_probe.py                      # tiny preset, 2 threads, seed 0
-    python benchmarks/learning_probe.py --steps 600 --batch 8 --lr 1e-3
-    python benchmarks/learning_probe.py --override '{"frames": {"fragments": 4}}'
+    python research/learning_probe.py                      # tiny preset, 2 threads, seed 0
+    python research/learning_probe.py --steps 600 --batch 8 --lr 1e-3
+    python research/learning_probe.py --override '{"frames": {"fragments": 4}}'
 
 Data (in memory, no files): pan/zoom clips over scikit-image photographs (`vqa.corpus`), each a
 reference or 1–2 global degradations at severities 1..5 (blur, noise, JPEG, over/under-exposure,
