@@ -1,8 +1,8 @@
 """Can the `tiny` preset's language model bind an answer to its option letter at all?
 
 Held-out multiple choice answered by option letter stays at chance however the model is trained,
-while the likeliest whole option answer is well above it (docs/research/option-letters.md). Picking the letter
-takes a hop the whole answer does not: find the option that matches what the model believes,
+while the likeliest whole option answer is well above it (docs/research/option-letters.md).
+Picking the letter takes a hop the whole answer does not: find the option that matches what the model believes,
 then say the letter printed before it ("multiple-choice symbol binding", which Robinson &
 Wingate, ICLR 2023, found only in large pretrained models). This probe removes the video: the
 prompt itself states the answer ("The distortion is in the 2nd second."), so the only thing left

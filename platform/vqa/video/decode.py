@@ -1,6 +1,6 @@
 """Frame decoding with resizing inside the decoder libraries (libswscale), never in numpy.
 
-Two readers, each where it is fastest (measured in benchmarks/decode.py and research/resize_options.py):
+Two readers, each where it is fastest (benchmarks/decode.py, research/resize_options.py):
 - decord for sparse reads (a few keyframes): it seeks to the nearest keyframe, skipping GOPs;
 - one sequential PyAV pass for dense reads (every frame) and for several outputs at once, with a
   cached scaler per output size, so keyframes and motion frames share a single decode.
