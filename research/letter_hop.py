@@ -4,11 +4,11 @@ Held-out multiple choice answered by option letter stays at chance however the m
 while the likeliest whole option answer is well above it (docs/research/option-letters.md).
 Picking the letter takes a hop the whole answer does not: find the option that matches what the
 model believes, then say the letter printed before it ("multiple-choice symbol binding", which
-Robinson & Wingate, ICLR 2023, found only in large pretrained models). This probe removes the video: the
-prompt itself states the answer ("The distortion is in the 2nd second."), so the only thing left
-to learn is the hop. A *copy* control states the letter instead ("…, option B."), which needs
-no matching. Text only, plain torch, the preset's tokenizer and language model (widths and
-depths overridable), AdamW with one-cycle cosine; accuracy on fresh prompts every
+Robinson & Wingate, ICLR 2023, found only in large pretrained models). This probe removes the
+video: the prompt itself states the answer ("The distortion is in the 2nd second."), so the only
+thing left to learn is the hop. A *copy* control states the letter instead ("…, option B."),
+which needs no matching. Text only, plain torch, the preset's tokenizer and language model
+(widths and depths overridable), AdamW with one-cycle cosine; accuracy on fresh prompts every
 `--eval-every` steps.
 
     python research/letter_hop.py --steps 6000                       # tiny's LM: 2 layers, 64
