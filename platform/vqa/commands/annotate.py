@@ -15,6 +15,7 @@ from vqa.errors import InputError, JobFailed
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "annotate",
+        epilog="Reference: docs/annotation.md in the vqa checkout.",
         help="machine-annotate videos into quality instructions (OmniVQA technical + aesthetic "
              "branches) over OpenAI-compatible endpoints",
         description="Per video and quality factor: K expert answers, a reasoning-LLM summary "

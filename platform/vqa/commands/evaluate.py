@@ -19,6 +19,7 @@ from vqa.commands.common import (
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "evaluate", help="evaluate a model: SRCC/KRCC/PLCC on labels, accuracy on benchmarks",
+        epilog="Reference: docs/evaluation.md in the vqa checkout.",
         description="Rate every labelled video (level logits, and the score head when the model "
                     "has one) and answer every benchmark question (greedy; the first option "
                     "letter, else an LMM judge over several rounds) on a Ray Data actor pool, "

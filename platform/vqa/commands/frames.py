@@ -18,6 +18,7 @@ from vqa.pipelines.frames import FramesJobConfig, collect_videos, model_config, 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "frames",
+        epilog="Reference: docs/data.md in the vqa checkout.",
         help="decode training videos once into frame shards (parquet) keyed by frame config",
         description="Collect the distinct videos of the instruction samples (and/or a "
                     "manifest), sample keyframes + motion frames as the model config asks, and "

@@ -13,6 +13,7 @@ from vqa.pipelines.ingest import IngestConfig, check_inputs, run_ingest
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "ingest",
+        epilog="Reference: docs/data.md in the vqa checkout.",
         help="probe a pool of videos into a parquet manifest",
         description="Probe every video of SRC in parallel on Ray Data (frames, fps, duration, "
                     "size, codec), keep durations in [min, max), and write "

@@ -15,6 +15,7 @@ from vqa.runtime import quiet_logs
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "label",
+        epilog="Reference: docs/data.md in the vqa checkout.",
         help="objective quality labels: score a manifest with an ensemble of raters",
         description="Score every ok row of MANIFEST (as `vqa ingest` writes it) with each "
                     "rater on Ray Data, normalise each to [0, 100), average into "

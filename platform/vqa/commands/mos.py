@@ -15,6 +15,7 @@ from vqa.errors import InputError
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "mos",
+        epilog="Reference: docs/data.md in the vqa checkout.",
         help="subjective ratings → BT.500 screening, MOS per dimension, levels, rating QA",
         description="Read raw ratings (long table: subject, video, dimension, score; optional "
                     "attributes), screen subjects and outliers after ITU-R BT.500 (kurtosis "

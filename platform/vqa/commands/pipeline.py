@@ -11,6 +11,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "pipeline", help="run the whole loop (ingest → label → … → train → evaluate → serve) as "
                          "one job; finished steps are reused",
+        epilog="Reference: docs/pipeline.md in the vqa checkout.",
         description="Run the steps of a pipeline YAML in order on one Ray cluster, each as its "
                     "own `vqa` command with its own config (the step's `set` merged in), under "
                     "an MLflow parent run with every step's run as a child. A step that finished "

@@ -12,6 +12,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "score", help="rate videos with a saved model (score 1-5 and 0-100, its level, the "
                       "likeliest level)",
+        epilog="Reference: docs/model.md in the vqa checkout.",
         description="Load a model folder (vqa model init / save_pretrained) and rate each video "
                     "by level logits (OmniVQA A.2): the score is the expected level weight, on "
                     "1-5 (and the same on 0-100); its level is the one whose band on 0-100 "

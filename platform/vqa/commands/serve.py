@@ -10,6 +10,7 @@ import json
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "serve", help="serve the rater (POST /rate) and the chatter (OpenAI /v1) on Ray Serve",
+        epilog="Reference: docs/serving.md in the vqa checkout.",
         description="Deploy the Serve applications of a Serve config (default: the checkout's "
                     "serve_apps/config.yaml) with the given model, then wait (Ctrl-C stops "
                     "them). The same config runs with `serve run serve_apps/config.yaml`.")

@@ -17,6 +17,7 @@ from vqa.pipelines.synthesize import SynthesizeConfig, check_inputs, run_synthes
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "synthesize",
+        epilog="Reference: docs/data.md in the vqa checkout.",
         help="add local spatial/temporal distortions to clips and generate Q&A about them",
         description="Pick sources from an ingest manifest (objective score > --min-score when "
                     "the manifest has a score column; all sources otherwise, with a warning), "

@@ -13,6 +13,7 @@ from vqa.commands.common import add_runtime_flags, console, print_summary, run_j
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "train", help="fine-tune a model: the stages of a strategy on Ray Train + DeepSpeed",
+        epilog="Reference: docs/training.md in the vqa checkout.",
         description="Run the config's stage list (direct, mix, complementary …) in one Ray Train "
                     "run: DeepSpeed ZeRO 0-3 in every worker, checkpoints at a step cadence and "
                     "at stage ends, resume from the latest checkpoint when the same command runs "

@@ -10,6 +10,7 @@ from vqa.commands.common import add_runtime_flags, print_summary, run_job
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "tune", help="hyper-parameter search over the training job (Ray Tune + ASHA)",
+        epilog="Reference: docs/training.md in the vqa checkout.",
         description="Run the training config's stage list once per trial (a Train V2 "
                     "TorchTrainer each) with parameters from a search space (tune_spaces/*.yaml);"
                     " ASHA stops weak trials early on the held-out validation metric. Every "
