@@ -165,7 +165,7 @@ JOB_CONFIGS = {
     "frames": "vqa.pipelines.frames:FramesJobConfig",
     "evaluate": "vqa.evaluate.config:EvaluateConfig",
     "tune": "vqa.train.search:TuneJobConfig",
-    "pipeline": "vqa.loop.config:LoopConfig",
+    "pipeline": "vqa.pipeline.config:PipelineConfig",
 }
 
 

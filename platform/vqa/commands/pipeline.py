@@ -34,10 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def load_config(args: argparse.Namespace):
     from vqa.config import load
-    from vqa.loop.config import LoopConfig
-    from vqa.pipelines.loop import check
+    from vqa.pipeline.config import PipelineConfig
+    from vqa.pipelines.run_pipeline import check
 
-    cfg = load(LoopConfig, args.config, {"out": args.out, "keep_serving": args.keep_serving})
+    cfg = load(PipelineConfig, args.config, {"out": args.out, "keep_serving": args.keep_serving})
     check(cfg)  # every step's command, flags, config file and `set` keys: before Ray starts
     return cfg
 
@@ -46,8 +46,8 @@ def main(args: argparse.Namespace) -> int:
     import json
 
     from vqa.commands.common import console
-    from vqa.loop.results import print_results, results
-    from vqa.pipelines.loop import run_loop
+    from vqa.pipeline.results import print_results, results
+    from vqa.pipelines.run_pipeline import run_pipeline
     from vqa.runtime import init_ray
 
     cfg = load_config(args)
@@ -55,8 +55,8 @@ def main(args: argparse.Namespace) -> int:
         cfg.step(args.until)  # a typo is named before Ray starts
     if args.plan:
         from vqa.cli import build_parser
-        from vqa.loop.plan import decide
-        from vqa.loop.results import plan_rows, print_plan
+        from vqa.pipeline.plan import decide
+        from vqa.pipeline.results import plan_rows, print_plan
 
         rows = plan_rows(decide(cfg, build_parser(), args.fresh))
         if args.json:
@@ -65,7 +65,7 @@ def main(args: argparse.Namespace) -> int:
             print_plan(cfg, rows)
         return 0
     init_ray(args.address, args.num_cpus, args.verbose, worker_output=True)
-    run = run_loop(cfg, fresh=args.fresh, until=args.until)
+    run = run_pipeline(cfg, fresh=args.fresh, until=args.until)
     rows = results(cfg, run)
     if args.json:
         print(json.dumps({"steps": run.status, "seconds": run.seconds,

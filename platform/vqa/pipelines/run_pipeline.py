@@ -14,9 +14,9 @@ from typing import Callable
 from rich.console import Console
 
 from vqa.errors import ConfigError, JobFailed
-from vqa.loop import plan
-from vqa.loop.config import LoopConfig, StepConfig
-from vqa.loop.services import STARTERS
+from vqa.pipeline import plan
+from vqa.pipeline.config import PipelineConfig, StepConfig
+from vqa.pipeline.services import STARTERS
 
 console = Console()
 
@@ -38,7 +38,7 @@ class Run:
                 console.print(f"[yellow]stopping a service failed: {exc}[/yellow]")
 
 
-def check(cfg: LoopConfig) -> None:
+def check(cfg: PipelineConfig) -> None:
     """Everything that can be checked before a step runs (commands, flags, configs, keys)."""
     from vqa.cli import build_parser
 
@@ -48,7 +48,7 @@ def check(cfg: LoopConfig) -> None:
             plan.check_step(step, parser)
 
 
-def run_loop(cfg: LoopConfig, fresh: bool = False, until: str | None = None) -> Run:
+def run_pipeline(cfg: PipelineConfig, fresh: bool = False, until: str | None = None) -> Run:
     """Run the steps in order (through `until`, when given) as `plan.decide` says; raise
     JobFailed naming the step that failed — the steps before it stay finished, so the same
     command resumes there."""
@@ -96,7 +96,7 @@ def run_loop(cfg: LoopConfig, fresh: bool = False, until: str | None = None) -> 
     return run
 
 
-def _run_step(cfg: LoopConfig, d: plan.Decision, parser, values: dict[str, str],
+def _run_step(cfg: PipelineConfig, d: plan.Decision, parser, values: dict[str, str],
               run: Run) -> None:
     """One command step, in this process; its marker says finished only once it exits 0."""
     from vqa.cli import main as vqa

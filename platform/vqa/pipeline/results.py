@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
-from vqa.loop.config import LoopConfig, StepConfig
+from vqa.pipeline.config import PipelineConfig, StepConfig
 from vqa.rating import one_line
 
 
@@ -103,7 +103,7 @@ def headline(step: StepConfig, out: Path) -> str | None:
         return f"(summary.json without {exc})"
 
 
-def results(cfg: LoopConfig, run) -> list[dict]:
+def results(cfg: PipelineConfig, run) -> list[dict]:
     rows = []
     for step in cfg.steps:
         status = run.status.get(step.name, "not run")
@@ -118,9 +118,9 @@ def results(cfg: LoopConfig, run) -> list[dict]:
     return rows
 
 
-def idle_service(cfg: LoopConfig, name: str, status: dict) -> str:
+def idle_service(cfg: PipelineConfig, name: str, status: dict) -> str:
     """Why a service never started, from what the steps that call it did."""
-    from vqa.loop.plan import refs
+    from vqa.pipeline.plan import refs
 
     callers = [s.name for s in cfg.steps if s.run and name in refs(s)]
     if not callers:
@@ -130,7 +130,7 @@ def idle_service(cfg: LoopConfig, name: str, status: dict) -> str:
     return f"not started (the steps that call it did not run: {', '.join(callers)})"
 
 
-def print_results(cfg: LoopConfig, run, rows: list[dict]) -> None:
+def print_results(cfg: PipelineConfig, run, rows: list[dict]) -> None:
     from rich.table import Table
 
     from vqa.commands.common import console
@@ -155,7 +155,7 @@ def plan_rows(decisions) -> list[dict]:
              "fingerprint": d.fingerprint} for d in decisions]
 
 
-def print_plan(cfg: LoopConfig, rows: list[dict]) -> None:
+def print_plan(cfg: PipelineConfig, rows: list[dict]) -> None:
     from rich.table import Table
 
     from vqa.commands.common import console

@@ -9,15 +9,15 @@ import yaml
 from vqa.cli import build_parser
 from vqa.config import from_dict, load
 from vqa.errors import ConfigError
-from vqa.loop import plan
-from vqa.loop.config import LoopConfig
-from vqa.pipelines.loop import check
+from vqa.pipeline import plan
+from vqa.pipeline.config import PipelineConfig
+from vqa.pipelines.run_pipeline import check
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def loop(steps, **kw) -> LoopConfig:
-    return from_dict(LoopConfig, {"name": "t", "out": "/tmp/x", "steps": steps, **kw})
+def loop(steps, **kw) -> PipelineConfig:
+    return from_dict(PipelineConfig, {"name": "t", "out": "/tmp/x", "steps": steps, **kw})
 
 
 @pytest.mark.parametrize("steps,match", [
@@ -83,7 +83,7 @@ def test_a_set_that_adds_an_entry_a_stage_names_is_used(monkeypatch):
 
 def test_the_repo_pipeline_checks_out(monkeypatch):
     monkeypatch.chdir(ROOT)
-    cfg = load(LoopConfig, ROOT / "configs" / "local-pipeline.yaml")
+    cfg = load(PipelineConfig, ROOT / "configs" / "local-pipeline.yaml")
     check(cfg)
     names = [s.name for s in cfg.steps]
     for needed in ("ingest", "label", "synthesize", "fg-benchmark", "rating", "study", "mos",
@@ -126,7 +126,7 @@ def test_fingerprints_follow_config_content_and_upstream():
 def test_the_cluster_pipeline_checks_out(monkeypatch):
     """Its steps parse and name configs that exist (the paths it names are the cluster's)."""
     monkeypatch.chdir(ROOT)
-    check(load(LoopConfig, ROOT / "configs" / "cluster-pipeline.yaml"))
+    check(load(PipelineConfig, ROOT / "configs" / "cluster-pipeline.yaml"))
 
 
 def test_decide_reuses_finished_steps_and_reruns_what_changed_downstream(tmp_path):
