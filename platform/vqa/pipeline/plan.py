@@ -11,7 +11,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -104,13 +104,14 @@ def _complete(argv: list[str], step: StepConfig, out: str, config_path: str | No
     return argv
 
 
-def check_step(step: StepConfig, parser: argparse.ArgumentParser) -> None:
+def check_step(step: StepConfig, parser: argparse.ArgumentParser,
+               config_of: Callable[[str], type | None]) -> None:
     """Before anything runs: the command and its flags parse, the config file exists, and the
-    `set` keys are keys of the command's config."""
+    `set` keys are keys of the command's config (`config_of(command)`: its config class, None
+    for a command without one)."""
     import contextlib
     import io
 
-    from vqa.config import JOB_CONFIGS, config_class
     from vqa.pipeline.config import check_set_keys
 
     argv = _complete(list(step.run), step, "OUT", step.config, parser)
@@ -124,9 +125,9 @@ def check_step(step: StepConfig, parser: argparse.ArgumentParser) -> None:
     if step.config and not PLACEHOLDER.search(step.config):
         if not Path(step.config).is_file():
             raise ConfigError(f"step {step.name}: config file not found: {step.config}")
-    kind = step.run[0]
-    if step.set and kind in JOB_CONFIGS:
-        check_set_keys(config_class(kind), step.set, f"step {step.name}: set")
+    config = config_of(step.run[0]) if step.set else None
+    if config is not None:
+        check_set_keys(config, step.set, f"step {step.name}: set")
         _check_set_is_used(step, argv, subparser(parser, argv))
 
 
