@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FLOORS = [
     ("base", {"vqa", "errors", "storage", "config", "runtime", "native_stderr"}),
     ("foundations", {"video", "data", "tracking", "outputs", "corpus"}),
-    ("library", {"subjective", "rating", "distort", "annotate", "model", "objective",
+    ("library", {"subjective", "distort", "annotate", "model", "objective",
                  "evaluate", "train", "serving", "pipeline"}),
     ("ray", {"pipelines", "serve_apps"}),
     ("commands", {"commands", "config_reference"}),

@@ -4,7 +4,7 @@ import json
 
 from vqa.pipeline.results import HEADLINES
 from vqa.model.presets import preset_config
-from vqa.rating import describe
+from vqa.model.rating import describe
 
 
 def test_evaluate_headline_labels_raw_and_logistic_correlations():

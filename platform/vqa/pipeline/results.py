@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from vqa.pipeline.config import PipelineConfig, StepConfig
-from vqa.rating import one_line
+from vqa.model.rating import one_line
 
 
 def _f(value: Any, digits: int = 3) -> str:
