@@ -21,7 +21,8 @@ from pathlib import Path
 from _clips import bench_clips
 
 from vqa.data.frame_store import decode_row, sample_from_row
-from vqa.model.frames import frames_key, model_config, sample_frames
+from vqa.model.frames import frames_key, sample_frames
+from vqa.model.presets import model_config
 from vqa.pipelines.frames import FramesJobConfig, run_frames, training_dataset
 
 CONV = [{"from": "human", "value": "<video>\nHow would you rate the quality of this video?"},

@@ -9,7 +9,7 @@ rater faces on that content, to read the learned models' numbers against.
     python benchmarks/signal_ceiling.py /tmp/learning/rating/specs.parquet --features tokens \
         --held-out coffee,rocket,camera,gravel --train-sources 7 --draws 6
 
-Per clip (`vqa.objective.signals`, which the `vqa label` baseline rater reads too): sharpness
+Per clip (`vqa.video.signals`, which the `vqa label` baseline rater reads too): sharpness
 (re-blur share, Laplacian variance, gradient percentiles), noise (high-pass std in the
 flattest blocks), blockiness (8-px boundary vs interior differences), exposure (luma
 percentiles, clipping), colour (colourfulness, opponent means, chroma), temporal (freezes,
@@ -38,8 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "platform"))
 
 
 def signals(path: str) -> dict:
-    """The library's signals (`vqa.objective.signals`) on every frame of one clip."""
-    from vqa.objective.signals import signals as clip_signals
+    """The library's signals (`vqa.video.signals`) on every frame of one clip."""
+    from vqa.video.signals import signals as clip_signals
     from vqa.video.decode import iter_frames
 
     return clip_signals(np.stack(list(iter_frames(path))))

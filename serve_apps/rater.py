@@ -18,7 +18,6 @@ from fastapi.responses import HTMLResponse
 from ray import serve
 from ray.serve.config import BackpressureConfig
 
-from vqa.rating import describe  # the readings `vqa score` shows (0-100, levels, clipping)
 from vqa.serving import media
 from vqa.serving.config import app_args, model_folder
 from vqa.serving.errors import ClientError
@@ -93,6 +92,8 @@ class Rater:
         return (await self._rate([item]))[0]
 
     async def _rate(self, items: list[dict]) -> list[dict]:
+        from vqa.model.rating import describe  # the readings `vqa score` shows (0-100, levels)
+
         ok = [i for i, it in enumerate(items) if "frames" in it]
         async with self.forward:
             t0, timings = time.perf_counter(), {}

@@ -5,7 +5,8 @@ from typing import Literal
 import pytest
 import yaml
 
-from vqa.config import JOB_CONFIGS, config_class, from_dict, load
+from vqa.config import from_dict, load
+from vqa.pipelines.jobs import JOB_CONFIGS, config_class
 from vqa.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]

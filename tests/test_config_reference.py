@@ -8,7 +8,7 @@ from typing import Literal
 import pytest
 
 from vqa import config_reference
-from vqa.config import JOB_CONFIGS, config_class
+from vqa.pipelines.jobs import JOB_CONFIGS, config_class
 from vqa.config_reference import COMMAND, example_configs, main, render, section
 
 ROOT = Path(__file__).resolve().parents[1]

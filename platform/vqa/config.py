@@ -150,29 +150,3 @@ def load(cls: type[T], path: str | Path | None = None, overrides: dict | None = 
 def to_dict(obj: Any) -> dict:
     """Plain-dict form of a config, for logging and YAML dumps."""
     return dataclasses.asdict(obj)
-
-
-# Job kind → its config dataclass ("module:Class"); `configs/{local,cluster}-<kind>.yaml` load
-# into these, and a test loads every config in the repo through this table.
-JOB_CONFIGS = {
-    "ingest": "vqa.pipelines.ingest:IngestConfig",
-    "label": "vqa.pipelines.label:LabelConfig",
-    "mos": "vqa.pipelines.mos:MosJobConfig",
-    "synthesize": "vqa.pipelines.synthesize:SynthesizeConfig",
-    "synthesize-rating": "vqa.pipelines.synthesize:SynthesizeConfig",  # its --mode rating
-    "annotate": "vqa.annotate.config:AnnotateConfig",
-    "train": "vqa.train.config:TrainConfig",
-    "frames": "vqa.pipelines.frames:FramesJobConfig",
-    "evaluate": "vqa.evaluate.config:EvaluateConfig",
-    "tune": "vqa.train.search:TuneJobConfig",
-    "pipeline": "vqa.loop.config:LoopConfig",
-}
-
-
-def config_class(kind: str) -> type:
-    import importlib
-
-    if kind not in JOB_CONFIGS:
-        raise ConfigError(f"unknown job kind '{kind}'; known: {sorted(JOB_CONFIGS)}")
-    module, name = JOB_CONFIGS[kind].split(":")
-    return getattr(importlib.import_module(module), name)

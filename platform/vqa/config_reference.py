@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from vqa.config import JOB_CONFIGS, config_class
+from vqa.pipelines.jobs import JOB_CONFIGS, config_class
 from vqa.serving.config import AppArgs
 
 ROOT = Path(__file__).resolve().parents[2]

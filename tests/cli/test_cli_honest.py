@@ -40,7 +40,7 @@ def test_mos_select_on_vqa_mos_output_picks_by_one_dimension(tmp_path, capsys):
 def test_score_states_scales_expected_level_and_uncertainty(tmp_path, clip_factory, capsys,
                                                             broken_files, monkeypatch):
     from vqa.commands.common import console
-    from vqa.rating import UNCERTAIN_P
+    from vqa.model.rating import UNCERTAIN_P
     from vqa.model.presets import build_model, preset_config
     from vqa.pipelines.ingest import probe_row
 

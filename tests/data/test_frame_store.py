@@ -21,7 +21,8 @@ from vqa.data.frame_store import (
 from vqa.data.io import samples_table
 from vqa.errors import ConfigError
 from vqa.model.config import FramesConfig
-from vqa.model.frames import frame_spec, frames_key, model_config, sample_frames
+from vqa.model.frames import frame_spec, frames_key, sample_frames
+from vqa.model.presets import model_config
 from vqa.model.presets import preset_config
 
 

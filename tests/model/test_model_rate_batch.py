@@ -15,7 +15,7 @@ def _close(a: dict, b: dict) -> None:
 
 def test_rate_batch_equals_rate_per_clip(clip_factory):
     from vqa.model import build_model
-    from vqa.model.frames import model_config
+    from vqa.model.presets import model_config
 
     # A prompt-rated dimension besides overall: sequences of different lengths share the batch,
     # and clips of different lengths have different motion-token counts.

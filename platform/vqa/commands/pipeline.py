@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from vqa.commands.common import add_runtime_flags, serve_until_stopped
+from vqa.commands.common import add_runtime_flags, console, serve_until_stopped
+from vqa.pipeline.config import PipelineConfig
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,30 +35,29 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def load_config(args: argparse.Namespace):
+    from vqa.cli import build_parser
     from vqa.config import load
-    from vqa.loop.config import LoopConfig
-    from vqa.pipelines.loop import check
+    from vqa.pipelines.run_pipeline import check
 
-    cfg = load(LoopConfig, args.config, {"out": args.out, "keep_serving": args.keep_serving})
-    check(cfg)  # every step's command, flags, config file and `set` keys: before Ray starts
+    cfg = load(PipelineConfig, args.config, {"out": args.out, "keep_serving": args.keep_serving})
+    check(cfg, build_parser())  # every step's command, flags, config, `set` keys: before Ray
     return cfg
 
 
 def main(args: argparse.Namespace) -> int:
     import json
 
-    from vqa.commands.common import console
-    from vqa.loop.results import print_results, results
-    from vqa.pipelines.loop import run_loop
+    from vqa.cli import build_parser, main as vqa
+    from vqa.pipeline.results import results
+    from vqa.pipelines.run_pipeline import run_pipeline
     from vqa.runtime import init_ray
 
     cfg = load_config(args)
     if args.until:
         cfg.step(args.until)  # a typo is named before Ray starts
     if args.plan:
-        from vqa.cli import build_parser
-        from vqa.loop.plan import decide
-        from vqa.loop.results import plan_rows, print_plan
+        from vqa.pipeline.plan import decide
+        from vqa.pipeline.results import plan_rows
 
         rows = plan_rows(decide(cfg, build_parser(), args.fresh))
         if args.json:
@@ -66,7 +66,7 @@ def main(args: argparse.Namespace) -> int:
             print_plan(cfg, rows)
         return 0
     init_ray(args.address, args.num_cpus, args.verbose, worker_output=True)
-    run = run_loop(cfg, fresh=args.fresh, until=args.until)
+    run = run_pipeline(cfg, build_parser(), vqa, fresh=args.fresh, until=args.until)
     rows = results(cfg, run)
     if args.json:
         print(json.dumps({"steps": run.status, "seconds": run.seconds,
@@ -77,3 +77,33 @@ def main(args: argparse.Namespace) -> int:
         console.print("serving; Ctrl-C stops the services")
         serve_until_stopped(run.stop_services)
     return 0
+
+
+def print_results(cfg: PipelineConfig, run, rows: list[dict]) -> None:
+    from rich.table import Table
+
+    from vqa.tracking import tracking_uri
+
+    t = Table(title=f"pipeline {cfg.name}: results (from each step's summary.json)")
+    for col in ("step", "status", "s", "result"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        t.add_row(r["step"], r["status"], f"{r['seconds']:.0f}" if r["seconds"] is not None
+                  else "-", r["result"])
+    console.print(t)
+    console.print(f"outputs under {cfg.out}/; MLflow: mlflow ui --backend-store-uri "
+                  f"{tracking_uri()}  (run {run.mlflow_run_id})")
+    for name, urls in run.services.items():
+        live = "up" if cfg.keep_serving else "stopped with the pipeline; --keep-serving keeps it"
+        console.print(f"{name} ({live}): " + ", ".join(f"{k} {v}" for k, v in urls.items()))
+
+
+def print_plan(cfg: PipelineConfig, rows: list[dict]) -> None:
+    from rich.table import Table
+
+    t = Table(title=f"pipeline {cfg.name}: plan (nothing has run)")
+    for col in ("step", "action", "why", "fingerprint"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        t.add_row(r["step"], r["action"], r["why"], r["fingerprint"])
+    console.print(t)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from vqa.rating import UNCERTAIN_P, describe, scales
+from vqa.model.rating import UNCERTAIN_P, describe, scales
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -62,7 +62,7 @@ class Evaluator:
         self.answer, self.max_new_tokens = answer, max_new_tokens
 
     def rate(self, p: dict) -> dict:
-        from vqa.rating import describe
+        from vqa.model.rating import describe
 
         res = self.model.rate(p["video"])
         reading = describe(self.model.cfg, res)  # the level as `vqa score` names it

@@ -98,14 +98,14 @@ def _unloadable(file: Path, exc: BaseException) -> InputError:
                       "re-save the model (vqa model init, or save_pretrained)")
 
 
-def load(path, device: str | None = None, load_weights=None):
-    """`load_weights(model, file)` fills the built model (default: safetensors' `load_model`;
-    ZeRO-3 passes its partition-wise loader)."""
+def load(path, build, device: str | None = None, load_weights=None):
+    """A saved folder → the model `build(config, weights=False, tokenizer=…)` makes (the model's
+    builder, `vqa.model.vqa_model.build`), filled by `load_weights(model, file)` (default:
+    safetensors' `load_model`; ZeRO-3 passes its partition-wise loader)."""
     from safetensors import SafetensorError, safe_open
     from safetensors.torch import load_model
 
     from vqa.model.components import load_tokenizer
-    from vqa.model.presets import build_model
 
     path = Path(path)
     if not (path / CONFIG).exists() or not (path / WEIGHTS).exists():
@@ -124,7 +124,7 @@ def load(path, device: str | None = None, load_weights=None):
         tokenizer = load_tokenizer(str(path / "tokenizer"))
     except OSError as exc:
         raise _unloadable(path / "tokenizer", exc) from None
-    model = build_model(cfg, weights=False, tokenizer=tokenizer)
+    model = build(cfg, weights=False, tokenizer=tokenizer)
     try:
         if load_weights is None:
             load_model(model, str(path / WEIGHTS), device=device or "cpu")

@@ -11,12 +11,10 @@ import hashlib
 import json
 import math
 import os
-from typing import Any
 
 import numpy as np
 
-from vqa.config import from_dict, to_dict
-from vqa.errors import ConfigError
+from vqa.config import to_dict
 from vqa.model.config import VQAConfig
 from vqa.video import KeyframeSpec, MotionSpec, Sampled, VideoInfo, sample_clip
 
@@ -119,29 +117,3 @@ def with_fragments(f, s: dict[str, Sampled]) -> dict[str, Sampled]:
     k = s["keyframes"]
     return {**s, "keyframes": Sampled(fragments(k.frames, f.fragments, f.fragment_size),
                                       k.indices, k.info)}
-
-
-def model_config(preset: str | None = None, model: str | os.PathLike | None = None,
-                 overrides: dict[str, Any] | None = None) -> VQAConfig:
-    """A preset name or a saved model folder's config.yaml (no weights loaded), then dotted
-    overrides (`{"frames.keyframe_size": 64, "motion.enabled": False}`), type-checked."""
-    from vqa.model.checkpoint import load_config
-    from vqa.model.presets import preset_config
-
-    if (preset is None) == (model is None):
-        raise ConfigError("give exactly one of a model preset and a saved model folder")
-    cfg = preset_config(preset) if preset is not None else load_config(model)
-    if not overrides:
-        return cfg
-    data = to_dict(cfg)
-    for dotted, value in overrides.items():
-        *parents, leaf = str(dotted).split(".")
-        node = data
-        for name in parents:
-            if not isinstance(node.get(name), dict):
-                raise ConfigError(f"override '{dotted}': '{name}' is not a config section")
-            node = node[name]
-        if leaf not in node:
-            raise ConfigError(f"override '{dotted}': unknown key '{leaf}'")
-        node[leaf] = value
-    return from_dict(VQAConfig, data, where="model config")

@@ -4,13 +4,15 @@ local paths or hub ids, and `build_model` that turns any `VQAConfig` into a `VQA
 from __future__ import annotations
 
 import copy
-import warnings
+import os
 from pathlib import Path
+from typing import Any
 
 import torch
 
-from vqa.config import deep_merge, from_dict, read_yaml
+from vqa.config import deep_merge, from_dict, read_yaml, to_dict
 from vqa.errors import ConfigError
+from vqa.model.checkpoint import load_config
 from vqa.model.config import VQAConfig
 
 PRESET_DIR = Path(__file__).parent / "presets"
@@ -98,47 +100,29 @@ def build_model(cfg: VQAConfig | str, weights: bool = True, tokenizer=None,
                 device: str | torch.device | None = None):
     """Config (or preset name) → `VQAModel`. `weights=False` skips every checkpoint (random
     init from the architectures; what loading a saved folder does before reading its weights)."""
-    from vqa.model.checkpoint import dtype_of
-    from vqa.model.attention import runnable_attention
-    from vqa.model.components import build_llm, build_vision, load_tokenizer
-    from vqa.model.motion import MotionExtractor
-    from vqa.model.slowfast_weights import load_slowfast_state
-    from vqa.model.tokenizer import build_tiny_tokenizer
-    from vqa.model.vqa_model import VQAModel
+    from vqa.model.vqa_model import build
 
-    cfg = preset_config(cfg) if isinstance(cfg, str) else copy.deepcopy(cfg)
-    if tokenizer is None:
-        source = cfg.tokenizer or cfg.llm.pretrained
-        tokenizer = load_tokenizer(source, cfg.llm.trust_remote_code) if source \
-            else build_tiny_tokenizer()
-    if cfg.llm.hf_config is not None:
-        cfg.llm.hf_config.setdefault("vocab_size", len(tokenizer))
-        if cfg.llm.hf_config["vocab_size"] < len(tokenizer):
-            raise ConfigError(f"llm.hf_config.vocab_size {cfg.llm.hf_config['vocab_size']} < "
-                              f"tokenizer size {len(tokenizer)}")
-    dtype = dtype_of(cfg.dtype)
-    with torch.device(device) if device is not None else _nullcontext():
-        attention = runnable_attention(cfg.attn_implementation)
-        vision = build_vision(cfg.vision, dtype, weights, attention)
-        motion = MotionExtractor(cfg.motion) if cfg.motion.enabled else None
-        llm = build_llm(cfg.llm, dtype, weights, attention)
-        if motion is not None and weights and cfg.motion.pretrained:
-            load_slowfast_state(motion.slowfast, cfg.motion.pretrained)
-        elif motion is not None and weights and (cfg.vision.pretrained or cfg.llm.pretrained):
-            warnings.warn("motion.pretrained is not set: SlowFast is random init beside "
-                          "pretrained components (point it at SLOWFAST_8x8_R50.pyth)")
-        model = VQAModel(cfg, vision, motion, llm, tokenizer)
-    if dtype != torch.float32:  # SlowFast's BatchNorm stays fp32; the rest runs in `dtype`
-        for m in (model.vision_proj, model.motion_proj, model.quality_proj, model.places,
-                  model.score_head):
-            if m is not None:
-                m.to(dtype)
-    return model
+    return build(preset_config(cfg) if isinstance(cfg, str) else cfg, weights, tokenizer, device)
 
 
-class _nullcontext:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
+def model_config(preset: str | None = None, model: str | os.PathLike | None = None,
+                 overrides: dict[str, Any] | None = None) -> VQAConfig:
+    """A preset name or a saved model folder's config.yaml (no weights loaded), then dotted
+    overrides (`{"frames.keyframe_size": 64, "motion.enabled": False}`), type-checked."""
+    if (preset is None) == (model is None):
+        raise ConfigError("give exactly one of a model preset and a saved model folder")
+    cfg = preset_config(preset) if preset is not None else load_config(model)
+    if not overrides:
+        return cfg
+    data = to_dict(cfg)
+    for dotted, value in overrides.items():
+        *parents, leaf = str(dotted).split(".")
+        node = data
+        for name in parents:
+            if not isinstance(node.get(name), dict):
+                raise ConfigError(f"override '{dotted}': '{name}' is not a config section")
+            node = node[name]
+        if leaf not in node:
+            raise ConfigError(f"override '{dotted}': unknown key '{leaf}'")
+        node[leaf] = value
+    return from_dict(VQAConfig, data, where="model config")

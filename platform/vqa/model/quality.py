@@ -4,7 +4,7 @@ by a learned projector and added to its video tokens.
 Why: a random-init tower trained on a few dozen photographs memorises scenes instead of learning
 noise, blur or blocking (docs/BENCHMARKS.md, "Proof of learning"); pretrained towers that know
 low-level statistics do not ship here. These are the no-reference statistics of BRISQUE / NIQE
-and `vqa.objective.signals` — sharpness, re-blur share, noise floor, blockiness at every 8-px
+and `vqa.video.signals` — sharpness, re-blur share, noise floor, blockiness at every 8-px
 phase, exposure, clipping, colour — computed per keyframe cell (one per vision token, on the
 keyframes as decoded, before fragment mosaics drop most of the pixels), plus a clip summary
 (their spread over all cells) and, from the motion frames, global exposure and frame-difference
@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from vqa.model.components import Projector
-from vqa.objective.signals import BLOCK, LUMA  # Rec. 601 luma; the codec's 8-px grid
+from vqa.video.signals import BLOCK, LUMA  # Rec. 601 luma; the codec's 8-px grid
 
 VERSION = 1  # of the statistics below: part of the frame-shard key, bump on any change
 MAX_CELL = 64  # pixels a side of a cell read (its centre): bounds the cost at any resolution

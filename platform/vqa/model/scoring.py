@@ -1,6 +1,7 @@
 """Rating by level logits (OmniVQA A.2 / Q-Align): softmax over the next-token logits of the
 level words only, then the probability-weighted level value (5..1 by default): a score in
-[1, 5]."""
+[1, 5]. What a user reads of that score (0–100, its level, the clipped dimensions) is
+`vqa.model.rating`."""
 
 from __future__ import annotations
 

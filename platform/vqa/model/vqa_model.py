@@ -3,20 +3,30 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import warnings
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vqa.model.components import (Projector, ScoreHead, TokenPlaces, VisionTower,
-                                   place_names)
+from vqa.errors import ConfigError
+from vqa.model.attention import runnable_attention
+from vqa.model.checkpoint import dtype_of, load, save
+from vqa.model.components import (Projector, ScoreHead, TokenPlaces, VisionTower, build_llm,
+                                   build_vision, load_tokenizer, place_names)
 from vqa.model.config import VQAConfig
+from vqa.model.inference import chat, rate, rate_batch
 from vqa.model.lora import FLAG, set_trainable, wrap_lora
 from vqa.model.motion import MotionExtractor, MotionProjector
 from vqa.model.prompting import MOTION, VISION, Layout, rating_turns
 from vqa.model.quality import QualityProjector
 from vqa.model.salience import SalientPlace
 from vqa.model.scoring import level_token_ids, rated_levels
+from vqa.model.slowfast_weights import load_slowfast_state
+from vqa.model.tokenizer import build_tiny_tokenizer
 
 
 class VQAModel(nn.Module):
@@ -226,31 +236,21 @@ class VQAModel(nn.Module):
     # ---- inference, save / load (vqa.model.inference, vqa.model.checkpoint) ---------------
     def rate(self, video, timings: dict | None = None) -> dict:
         """Overall score in [1, 5], level and level probabilities (+ dimension scores)."""
-        from vqa.model.inference import rate
-
         return rate(self, video, timings)
 
     def rate_batch(self, videos: list, timings: dict | None = None) -> list[dict]:
         """`rate` for many videos in one language-model forward pass (same numbers)."""
-        from vqa.model.inference import rate_batch
-
         return rate_batch(self, videos, timings)
 
     def chat(self, video, messages: list[dict], **generate) -> str:
-        from vqa.model.inference import chat
-
         return chat(self, video, messages, **generate)
 
     def save_pretrained(self, path, state_dict: dict | None = None) -> None:
-        from vqa.model.checkpoint import save
-
         save(self, path, state_dict)
 
     @classmethod
     def from_pretrained(cls, path, device: str | None = None, load_weights=None) -> "VQAModel":
-        from vqa.model.checkpoint import load
-
-        return load(path, device, load_weights)
+        return load(path, build, device, load_weights)
 
     def merge_and_unload(self) -> "VQAModel":
         """Fold the LoRA adapters into the base weights; the model then saves without peft."""
@@ -275,3 +275,38 @@ def _before_answer(labels: torch.Tensor, length: int) -> int:
     """Position of the token before the first labelled (answer) token; the last token if none."""
     answer = (labels != -100).nonzero()
     return int(answer[0, 0]) - 1 if len(answer) and int(answer[0, 0]) > 0 else length - 1
+
+
+def build(cfg: VQAConfig, weights: bool = True, tokenizer=None,
+          device: str | torch.device | None = None) -> VQAModel:
+    """Config → `VQAModel` (`vqa.model.presets.build_model` also takes a preset name).
+    `weights=False` skips every checkpoint (random init from the architectures; what loading a
+    saved folder does before reading its weights)."""
+    cfg = copy.deepcopy(cfg)
+    if tokenizer is None:
+        source = cfg.tokenizer or cfg.llm.pretrained
+        tokenizer = load_tokenizer(source, cfg.llm.trust_remote_code) if source \
+            else build_tiny_tokenizer()
+    if cfg.llm.hf_config is not None:
+        cfg.llm.hf_config.setdefault("vocab_size", len(tokenizer))
+        if cfg.llm.hf_config["vocab_size"] < len(tokenizer):
+            raise ConfigError(f"llm.hf_config.vocab_size {cfg.llm.hf_config['vocab_size']} < "
+                              f"tokenizer size {len(tokenizer)}")
+    dtype = dtype_of(cfg.dtype)
+    with torch.device(device) if device is not None else contextlib.nullcontext():
+        attention = runnable_attention(cfg.attn_implementation)
+        vision = build_vision(cfg.vision, dtype, weights, attention)
+        motion = MotionExtractor(cfg.motion) if cfg.motion.enabled else None
+        llm = build_llm(cfg.llm, dtype, weights, attention)
+        if motion is not None and weights and cfg.motion.pretrained:
+            load_slowfast_state(motion.slowfast, cfg.motion.pretrained)
+        elif motion is not None and weights and (cfg.vision.pretrained or cfg.llm.pretrained):
+            warnings.warn("motion.pretrained is not set: SlowFast is random init beside "
+                          "pretrained components (point it at SLOWFAST_8x8_R50.pyth)")
+        model = VQAModel(cfg, vision, motion, llm, tokenizer)
+    if dtype != torch.float32:  # SlowFast's BatchNorm stays fp32; the rest runs in `dtype`
+        for m in (model.vision_proj, model.motion_proj, model.quality_proj, model.places,
+                  model.score_head):
+            if m is not None:
+                m.to(dtype)
+    return model

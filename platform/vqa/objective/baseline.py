@@ -1,4 +1,4 @@
-"""The built-in weights-free rater: the signals of `vqa.objective.signals` → one no-reference
+"""The built-in weights-free rater: the signals of `vqa.video.signals` → one no-reference
 score on [0, 100), by a fixed rule written down here (nothing is fit to any test or benchmark
 set).
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vqa.objective.signals import signals
+from vqa.video.signals import signals
 
 KEEP = (1.0, 0.74, 0.58, 0.42, 0.26, 0.10)  # clean, severity 1..5 (rating_label's penalties)
 

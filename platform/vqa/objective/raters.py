@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from vqa.errors import InputError
-from vqa.rating import level_of_100, to_100
+from vqa.model.rating import level_of_100, to_100
 from vqa.subjective.levels import FINEVD_QUALITY_WORDS
 
 BUILTIN = ("baseline",)

@@ -31,7 +31,8 @@ from vqa.data.frame_store import (
 from vqa.data.io import read_manifest, read_samples
 from vqa.data.schemas import STATUS_ERROR, STATUS_OK
 from vqa.errors import ConfigError, VideoError
-from vqa.model.frames import frame_spec, frames_key, model_config, sample_frames
+from vqa.model.frames import frame_spec, frames_key, sample_frames
+from vqa.model.presets import model_config
 from vqa.pipelines.context import single_stage
 
 log = logging.getLogger("vqa.frames")

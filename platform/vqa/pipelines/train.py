@@ -117,7 +117,7 @@ def trainer_for(cfg: TrainConfig, job: dict, datasets: dict, storage: Path,
     import ray.train
     from ray.train.torch import TorchConfig, TorchTrainer
 
-    from vqa.train.loop import train_worker
+    from vqa.train.recipe import train_worker
 
     use_gpu = cfg.scaling.gpus_per_worker > 0
     res = {"CPU": cfg.scaling.cpus_per_worker}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from vqa.subjective.levels import LSVQ_BOUNDARIES, level_index, to_unit_scale
+from vqa.subjective.levels import LSVQ_BOUNDARIES, level_index, to_0_100
 
 
 def flag_rerating(ratings: pd.DataFrame, objective: pd.DataFrame,
@@ -16,8 +16,8 @@ def flag_rerating(ratings: pd.DataFrame, objective: pd.DataFrame,
     obj = objective.drop_duplicates("video").set_index("video")["mos"]
     r = ratings[(ratings["dimension"] == "overall") & ratings["video"].isin(obj.index)].copy()
     r["objective"] = r["video"].map(obj).astype(float)
-    r["human_level"] = level_index(to_unit_scale(r["score"], score_range), boundaries)
-    r["ref_level"] = level_index(to_unit_scale(r["objective"], objective_range), boundaries)
+    r["human_level"] = level_index(to_0_100(r["score"], score_range), boundaries)
+    r["ref_level"] = level_index(to_0_100(r["objective"], objective_range), boundaries)
     r["level_gap"] = (r["human_level"] - r["ref_level"]).abs()
     r["rerate"] = r["level_gap"] >= distance
     return r

@@ -61,7 +61,7 @@ def range_boundaries(values) -> list[float]:
     return [lo + (hi - lo) * i / NUM_LEVELS for i in range(1, NUM_LEVELS)]
 
 
-def to_unit_scale(values, value_range) -> np.ndarray:
+def to_0_100(values, value_range) -> np.ndarray:
     """Linear map of `value_range` onto [0, 100] (raw 1–5 scores: 1 → 0, 5 → 100)."""
     lo, hi = value_range
     return 100.0 * (np.asarray(values, float) - lo) / (hi - lo)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from vqa.errors import ConfigError
+from vqa.subjective.levels import to_0_100
 
 
 @dataclass
@@ -45,10 +46,9 @@ def rescale(df: pd.DataFrame, cfg: MosConfig, score_range: tuple[float, float]) 
     out = df.copy()
     if cfg.normalize == "zscore":
         out = zscores(out)
-        val = 100.0 * (out["z"] + cfg.z_span) / (2 * cfg.z_span)
+        val = to_0_100(out["z"], (-cfg.z_span, cfg.z_span))
     else:
-        lo, hi = score_range
-        val = 100.0 * (out["score"] - lo) / (hi - lo)
+        val = to_0_100(out["score"], score_range)
     out["rescaled"] = val.clip(0.0, 100.0) if cfg.clip else val
     return out
 

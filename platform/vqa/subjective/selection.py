@@ -11,7 +11,7 @@ import pandas as pd
 
 from vqa.errors import ConfigError
 from vqa.subjective.levels import LSVQ_BOUNDARIES, NUM_LEVELS, OMNIVQA_WORDS, level_index, \
-    to_unit_scale
+    to_0_100
 from vqa.subjective.splits import largest_remainder
 
 # Fractions of LSVQ-train's MOS (0–100) in low/poor/fair/good/excellent. The paper does not
@@ -22,7 +22,7 @@ LSVQ_TRAIN_LEVELS = (0.005, 0.035, 0.40, 0.52, 0.04)
 
 def level_distribution(scores, value_range=(0, 100), boundaries=LSVQ_BOUNDARIES) -> np.ndarray:
     """Fraction of `scores` in each of the five levels, worst first."""
-    idx = level_index(to_unit_scale(scores, value_range), boundaries)
+    idx = level_index(to_0_100(scores, value_range), boundaries)
     counts = np.bincount(idx, minlength=NUM_LEVELS).astype(float)
     return counts / max(counts.sum(), 1.0)
 
@@ -97,7 +97,7 @@ def select_videos(pool: pd.DataFrame, n: int, reference, seed: int = 0,
     if n > len(pool):
         raise ConfigError(f"cannot select {n} videos from a pool of {len(pool)}")
     pool = pool.drop_duplicates("video").copy()
-    pool["level"] = level_index(to_unit_scale(pool["mos"], value_range), boundaries)
+    pool["level"] = level_index(to_0_100(pool["mos"], value_range), boundaries)
     available = np.bincount(pool["level"], minlength=NUM_LEVELS)
     ref = np.asarray(reference, float)
     quota = largest_remainder(n, ref)

@@ -9,7 +9,7 @@ import pytest
 
 from photo_clips import photo_clip
 from vqa.distort.degrade import DegradeParams, degrade_stream
-from vqa.objective.signals import signals
+from vqa.video.signals import signals
 
 # degradation → (signal, +1 rises / -1 falls with severity)
 EXPECT = [("blur", "reblur", -1), ("blur", "lapvar", -1), ("noise", "n10", +1),

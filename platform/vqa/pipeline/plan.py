@@ -11,22 +11,22 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
 from vqa.config import deep_merge, read_yaml
 from vqa.errors import ConfigError
-from vqa.loop.config import PLACEHOLDER, LoopConfig, StepConfig
+from vqa.pipeline.config import PLACEHOLDER, PipelineConfig, StepConfig
 
 STATE = ".pipeline"  # OUT/.pipeline/<step>.json (marker), <step>.yaml (the step's config)
 
 
-def state_dir(cfg: LoopConfig) -> Path:
+def state_dir(cfg: PipelineConfig) -> Path:
     return Path(cfg.out) / STATE
 
 
-def step_out(cfg: LoopConfig, name: str) -> str:
+def step_out(cfg: PipelineConfig, name: str) -> str:
     return os.path.join(cfg.out, name)
 
 
@@ -104,14 +104,15 @@ def _complete(argv: list[str], step: StepConfig, out: str, config_path: str | No
     return argv
 
 
-def check_step(step: StepConfig, parser: argparse.ArgumentParser) -> None:
+def check_step(step: StepConfig, parser: argparse.ArgumentParser,
+               config_of: Callable[[str], type | None]) -> None:
     """Before anything runs: the command and its flags parse, the config file exists, and the
-    `set` keys are keys of the command's config."""
+    `set` keys are keys of the command's config (`config_of(command)`: its config class, None
+    for a command without one)."""
     import contextlib
     import io
 
-    from vqa.config import JOB_CONFIGS, config_class
-    from vqa.loop.config import check_set_keys
+    from vqa.pipeline.config import check_set_keys
 
     argv = _complete(list(step.run), step, "OUT", step.config, parser)
     err = io.StringIO()
@@ -124,9 +125,9 @@ def check_step(step: StepConfig, parser: argparse.ArgumentParser) -> None:
     if step.config and not PLACEHOLDER.search(step.config):
         if not Path(step.config).is_file():
             raise ConfigError(f"step {step.name}: config file not found: {step.config}")
-    kind = step.run[0]
-    if step.set and kind in JOB_CONFIGS:
-        check_set_keys(config_class(kind), step.set, f"step {step.name}: set")
+    config = config_of(step.run[0]) if step.set else None
+    if config is not None:
+        check_set_keys(config, step.set, f"step {step.name}: set")
         _check_set_is_used(step, argv, subparser(parser, argv))
 
 
@@ -173,14 +174,14 @@ def _strings(value):
             yield from _strings(v)
 
 
-def write_step_config(cfg: LoopConfig, name: str, data: dict) -> str:
+def write_step_config(cfg: PipelineConfig, name: str, data: dict) -> str:
     path = state_dir(cfg) / f"{name}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return str(path)
 
 
-def read_marker(cfg: LoopConfig, name: str) -> dict | None:
+def read_marker(cfg: PipelineConfig, name: str) -> dict | None:
     path = state_dir(cfg) / f"{name}.json"
     try:
         return json.loads(path.read_text())
@@ -188,7 +189,7 @@ def read_marker(cfg: LoopConfig, name: str) -> dict | None:
         return None
 
 
-def write_marker(cfg: LoopConfig, name: str, marker: dict) -> None:
+def write_marker(cfg: PipelineConfig, name: str, marker: dict) -> None:
     from vqa.outputs import write_text_atomic
 
     state_dir(cfg).mkdir(parents=True, exist_ok=True)
@@ -206,12 +207,12 @@ class Decision:
     seconds: float = 0.0  # of the finished run a reused step stands for
 
 
-def decide(cfg: LoopConfig, parser: argparse.ArgumentParser, fresh: bool = False
+def decide(cfg: PipelineConfig, parser: argparse.ArgumentParser, fresh: bool = False
            ) -> list[Decision]:
     """Every step's fingerprint and fate, from the configs and the markers alone (nothing
     runs): a step is reused when its marker holds a finished run with the same fingerprint —
     its command line, merged config and the fingerprints of what it reads."""
-    from vqa.loop.config import SERVICE_KEYS
+    from vqa.pipeline.config import SERVICE_KEYS
 
     values: dict[str, str] = {"out": str(cfg.out)}
     prints: dict[str, str] = {}

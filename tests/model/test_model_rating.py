@@ -5,7 +5,7 @@ import pytest
 
 from vqa.model.presets import preset_config
 from vqa.objective.raters import level_of
-from vqa.rating import describe, level_of_100, one_line, scales
+from vqa.model.rating import describe, level_of_100, one_line, scales
 
 
 def test_level_is_the_band_holding_the_score_and_the_likeliest_is_apart():

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
-from vqa.loop.config import LoopConfig, StepConfig
-from vqa.rating import one_line
+from vqa.pipeline.config import PipelineConfig, StepConfig
+from vqa.model.rating import one_line
 
 
 def _f(value: Any, digits: int = 3) -> str:
@@ -103,7 +103,7 @@ def headline(step: StepConfig, out: Path) -> str | None:
         return f"(summary.json without {exc})"
 
 
-def results(cfg: LoopConfig, run) -> list[dict]:
+def results(cfg: PipelineConfig, run) -> list[dict]:
     rows = []
     for step in cfg.steps:
         status = run.status.get(step.name, "not run")
@@ -118,9 +118,9 @@ def results(cfg: LoopConfig, run) -> list[dict]:
     return rows
 
 
-def idle_service(cfg: LoopConfig, name: str, status: dict) -> str:
+def idle_service(cfg: PipelineConfig, name: str, status: dict) -> str:
     """Why a service never started, from what the steps that call it did."""
-    from vqa.loop.plan import refs
+    from vqa.pipeline.plan import refs
 
     callers = [s.name for s in cfg.steps if s.run and name in refs(s)]
     if not callers:
@@ -130,39 +130,6 @@ def idle_service(cfg: LoopConfig, name: str, status: dict) -> str:
     return f"not started (the steps that call it did not run: {', '.join(callers)})"
 
 
-def print_results(cfg: LoopConfig, run, rows: list[dict]) -> None:
-    from rich.table import Table
-
-    from vqa.commands.common import console
-    from vqa.tracking import tracking_uri
-
-    t = Table(title=f"pipeline {cfg.name}: results (from each step's summary.json)")
-    for col in ("step", "status", "s", "result"):
-        t.add_column(col, overflow="fold")
-    for r in rows:
-        t.add_row(r["step"], r["status"], _f(r["seconds"], 0) if r["seconds"] is not None
-                  else "-", r["result"])
-    console.print(t)
-    console.print(f"outputs under {cfg.out}/; MLflow: mlflow ui --backend-store-uri "
-                  f"{tracking_uri()}  (run {run.mlflow_run_id})")
-    for name, urls in run.services.items():
-        live = "up" if cfg.keep_serving else "stopped with the pipeline; --keep-serving keeps it"
-        console.print(f"{name} ({live}): " + ", ".join(f"{k} {v}" for k, v in urls.items()))
-
-
 def plan_rows(decisions) -> list[dict]:
     return [{"step": d.step.name, "action": d.action, "why": d.why,
              "fingerprint": d.fingerprint} for d in decisions]
-
-
-def print_plan(cfg: LoopConfig, rows: list[dict]) -> None:
-    from rich.table import Table
-
-    from vqa.commands.common import console
-
-    t = Table(title=f"pipeline {cfg.name}: plan (nothing has run)")
-    for col in ("step", "action", "why", "fingerprint"):
-        t.add_column(col, overflow="fold")
-    for r in rows:
-        t.add_row(r["step"], r["action"], r["why"], r["fingerprint"])
-    console.print(t)

@@ -2,9 +2,9 @@
 
 import json
 
-from vqa.loop.results import HEADLINES
+from vqa.pipeline.results import HEADLINES
 from vqa.model.presets import preset_config
-from vqa.rating import describe
+from vqa.model.rating import describe
 
 
 def test_evaluate_headline_labels_raw_and_logistic_correlations():
@@ -33,11 +33,11 @@ def test_services_say_why_they_never_started(tmp_path):
     """`vqa pipeline … --until label`: the steps that call the services never ran, so the
     services were not 'not needed because reused' — they were not started."""
     from vqa.config import load
-    from vqa.loop.config import LoopConfig
-    from vqa.loop.results import results
-    from vqa.pipelines.loop import Run
+    from vqa.pipeline.config import PipelineConfig
+    from vqa.pipeline.results import results
+    from vqa.pipelines.run_pipeline import Run
 
-    cfg = load(LoopConfig, "configs/local-pipeline.yaml", {"out": str(tmp_path)})
+    cfg = load(PipelineConfig, "configs/local-pipeline.yaml", {"out": str(tmp_path)})
     until_label = Run(status={"corpus": "ran", "ingest": "ran", "label": "ran"})
     rows = {r["step"]: r["result"] for r in results(cfg, until_label)}
     assert rows["serve"] == "not started (the steps that call it did not run: annotate, score)"

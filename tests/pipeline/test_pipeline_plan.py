@@ -9,15 +9,15 @@ import yaml
 from vqa.cli import build_parser
 from vqa.config import from_dict, load
 from vqa.errors import ConfigError
-from vqa.loop import plan
-from vqa.loop.config import LoopConfig
-from vqa.pipelines.loop import check
+from vqa.pipeline import plan
+from vqa.pipeline.config import PipelineConfig
+from vqa.pipelines.run_pipeline import check
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def loop(steps, **kw) -> LoopConfig:
-    return from_dict(LoopConfig, {"name": "t", "out": "/tmp/x", "steps": steps, **kw})
+def loop(steps, **kw) -> PipelineConfig:
+    return from_dict(PipelineConfig, {"name": "t", "out": "/tmp/x", "steps": steps, **kw})
 
 
 @pytest.mark.parametrize("steps,match", [
@@ -70,21 +70,22 @@ def test_a_storage_uri_out_is_refused_with_the_reason():
 def test_typos_in_a_step_fail_before_any_step_runs(step, match, monkeypatch):
     monkeypatch.chdir(ROOT)
     with pytest.raises(ConfigError, match=match):
-        check(loop([step]))
+        check(loop([step]), build_parser())
 
 
 def test_a_set_that_adds_an_entry_a_stage_names_is_used(monkeypatch):
     monkeypatch.chdir(ROOT)
     stages = yaml.safe_load((ROOT / "configs/local-direct.yaml").read_text())["stages"]
     stages[0]["datasets"] = [*stages[0]["datasets"], "extra"]
-    check(loop([{"name": "t", "run": ["train"], "config": "configs/local-direct.yaml",
-                 "set": {"datasets": {"extra": {"path": "x.jsonl"}}, "stages": stages}}]))
+    step = {"name": "t", "run": ["train"], "config": "configs/local-direct.yaml",
+            "set": {"datasets": {"extra": {"path": "x.jsonl"}}, "stages": stages}}
+    check(loop([step]), build_parser())
 
 
 def test_the_repo_pipeline_checks_out(monkeypatch):
     monkeypatch.chdir(ROOT)
-    cfg = load(LoopConfig, ROOT / "configs" / "local-pipeline.yaml")
-    check(cfg)
+    cfg = load(PipelineConfig, ROOT / "configs" / "local-pipeline.yaml")
+    check(cfg, build_parser())
     names = [s.name for s in cfg.steps]
     for needed in ("ingest", "label", "synthesize", "fg-benchmark", "rating", "study", "mos",
                    "train", "evaluate", "serve", "annotate", "score"):
@@ -126,7 +127,7 @@ def test_fingerprints_follow_config_content_and_upstream():
 def test_the_cluster_pipeline_checks_out(monkeypatch):
     """Its steps parse and name configs that exist (the paths it names are the cluster's)."""
     monkeypatch.chdir(ROOT)
-    check(load(LoopConfig, ROOT / "configs" / "cluster-pipeline.yaml"))
+    check(load(PipelineConfig, ROOT / "configs" / "cluster-pipeline.yaml"), build_parser())
 
 
 def test_decide_reuses_finished_steps_and_reruns_what_changed_downstream(tmp_path):

@@ -2,10 +2,12 @@
 in this process on one Ray cluster, under one MLflow parent run (each step's job run nests in
 it). A step whose marker holds its current fingerprint is skipped; a changed step re-runs from
 scratch, and so does every step that reads it; services start only when a step that runs needs
-them."""
+them. The `vqa` command line and its dispatcher are handed in by `vqa pipeline`: this room sits
+below the CLI."""
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -14,9 +16,9 @@ from typing import Callable
 from rich.console import Console
 
 from vqa.errors import ConfigError, JobFailed
-from vqa.loop import plan
-from vqa.loop.config import LoopConfig, StepConfig
-from vqa.loop.services import STARTERS
+from vqa.pipeline import plan
+from vqa.pipeline.config import PipelineConfig, StepConfig
+from vqa.pipelines.services import STARTERS
 
 console = Console()
 
@@ -38,29 +40,29 @@ class Run:
                 console.print(f"[yellow]stopping a service failed: {exc}[/yellow]")
 
 
-def check(cfg: LoopConfig) -> None:
-    """Everything that can be checked before a step runs (commands, flags, configs, keys)."""
-    from vqa.cli import build_parser
+def check(cfg: PipelineConfig, parser: argparse.ArgumentParser) -> None:
+    """Everything that can be checked before a step runs (commands, flags, configs, keys);
+    `parser` is the `vqa` command line's."""
+    from vqa.pipelines.jobs import config_of
 
-    parser = build_parser()
     for step in cfg.steps:
         if not step.service:
-            plan.check_step(step, parser)
+            plan.check_step(step, parser, config_of)
 
 
-def run_loop(cfg: LoopConfig, fresh: bool = False, until: str | None = None) -> Run:
-    """Run the steps in order (through `until`, when given) as `plan.decide` says; raise
-    JobFailed naming the step that failed — the steps before it stay finished, so the same
-    command resumes there."""
+def run_pipeline(cfg: PipelineConfig, parser: argparse.ArgumentParser,
+                 vqa: Callable[[list[str]], int], fresh: bool = False,
+                 until: str | None = None) -> Run:
+    """Run the steps in order (through `until`, when given) as `plan.decide` says, each through
+    `vqa(argv)` (the CLI's dispatcher; `parser` its command line); raise JobFailed naming the
+    step that failed — the steps before it stay finished, so the same command resumes there."""
     import mlflow
 
-    from vqa.cli import build_parser
     from vqa.config import to_dict
     from vqa.tracking import job_run
 
     if until is not None:
         cfg.step(until)  # names the step, or lists the known ones
-    parser = build_parser()
     run = Run()
     values: dict[str, str] = {"out": str(cfg.out)}
     pending: dict[str, StepConfig] = {}  # services not started yet: started when needed
@@ -78,7 +80,7 @@ def run_loop(cfg: LoopConfig, fresh: bool = False, until: str | None = None) -> 
                     for ref in plan.refs(d.step):  # the services it calls must be up
                         if ref in pending:
                             _start(pending.pop(ref), values, run)
-                    _run_step(cfg, d, parser, values, run)
+                    _run_step(cfg, d, parser, vqa, values, run)
                 if name == until:
                     break
             if cfg.keep_serving:
@@ -96,11 +98,9 @@ def run_loop(cfg: LoopConfig, fresh: bool = False, until: str | None = None) -> 
     return run
 
 
-def _run_step(cfg: LoopConfig, d: plan.Decision, parser, values: dict[str, str],
-              run: Run) -> None:
+def _run_step(cfg: PipelineConfig, d: plan.Decision, parser, vqa: Callable[[list[str]], int],
+              values: dict[str, str], run: Run) -> None:
     """One command step, in this process; its marker says finished only once it exits 0."""
-    from vqa.cli import main as vqa
-
     name = d.step.name
     values[name] = plan.step_out(cfg, name)
     if d.clear:

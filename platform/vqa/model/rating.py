@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vqa.subjective.levels import level_index, to_unit_scale
+from vqa.subjective.levels import level_index, to_0_100
 
 UNCERTAIN_P = 0.4  # a likeliest level below this probability is reported as uncertain
 HEAD_OVERALL = "overall_head"  # the score head's `overall`, never confused with the score
@@ -22,7 +22,7 @@ HEAD_OVERALL = "overall_head"  # the score head's `overall`, never confused with
 
 def to_100(score: float, value_range) -> float:
     """A score on `value_range` (e.g. the level weights' 1–5) on 0–100."""
-    return float(to_unit_scale([score], (min(value_range), max(value_range)))[0])
+    return float(to_0_100([score], (min(value_range), max(value_range)))[0])
 
 
 def level_of_100(score_100: float, words_best_first) -> str:

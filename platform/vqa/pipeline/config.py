@@ -60,7 +60,7 @@ SERVICE_OPTIONS = {
 
 
 @dataclass
-class LoopConfig:
+class PipelineConfig:
     PATHS = ("out",)
     name: str                        # the MLflow parent run's name
     out: str                         # every step writes under OUT/STEP; reuse markers in OUT/.pipeline/

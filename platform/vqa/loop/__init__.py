@@ -1,1 +1,0 @@
-"""The whole loop as one job: pipeline configs, step plans and fingerprints, services, results."""
