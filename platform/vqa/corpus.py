@@ -43,8 +43,8 @@ def _matplotlib_photo(name: str) -> np.ndarray:
 
 
 # Real photographs that installed wheels other than scikit-image's ship, read from disk, never
-# fetched: more distinct content for rating data, which is what limits it (docs/BENCHMARKS.md,
-# "How the rating grows with content")
+# fetched: more distinct content for rating data, which is what limits it
+# (docs/research/rating-content.md)
 _BUNDLED = {"china": _sklearn_photo, "flower": _sklearn_photo, "grace_hopper": _matplotlib_photo}
 BUNDLED_PHOTOS = tuple(_BUNDLED)
 

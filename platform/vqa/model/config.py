@@ -127,7 +127,7 @@ class PlaceWords:
     scale. Why: an answer says "bottom-left" or "the 2nd second"; with tied places the token
     that shows a defect already carries the words that name where it is, and the LLM only has
     to learn which token to read. Free embeddings must also meet the words' by training, and a
-    2-layer LLM from scratch did not (docs/BENCHMARKS.md, "Proof of learning")."""
+    2-layer LLM from scratch did not (docs/research/placing-defects.md)."""
 
     rows: list[list[str]]  # one list of words per token-grid row, top to bottom
     cols: list[list[str]]  # one per column, left to right

@@ -2,7 +2,7 @@
 by a learned projector and added to its video tokens.
 
 Why: a random-init tower trained on a few dozen photographs memorises scenes instead of learning
-noise, blur or blocking (docs/BENCHMARKS.md, "Proof of learning"); pretrained towers that know
+noise, blur or blocking (docs/research/quality-features.md); pretrained towers that know
 low-level statistics do not ship here. These are the no-reference statistics of BRISQUE / NIQE
 and `vqa.video.signals` — sharpness, re-blur share, noise floor, blockiness at every 8-px
 phase, exposure, clipping, colour — computed per keyframe cell (one per vision token, on the

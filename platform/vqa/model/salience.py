@@ -3,7 +3,7 @@
 Why: in-context questions ask where a local defect is. Tied places (`grounding.words`) let the
 2-layer `tiny` LLM name a place once it knows which token to read (a marked defect is placed), and
 it copies a place word it is given (the hint control), but it does not find a real defect's cells
-among a clip's 64 cell tokens by attention (docs/BENCHMARKS.md, "Proof of learning"). A fixed
+among a clip's 64 cell tokens by attention (docs/research/placing-defects.md). A fixed
 read-out of the same quality features does: score each cell by how far its statistics lie from
 the clip's other cells. This module is that read-out made learnable — a per-cell salience logit
 that starts at the fixed rule (sum of |z| against the clip's cells) plus an MLP that starts at 0
