@@ -88,8 +88,8 @@ def model_inputs(cfg: VQAConfig, s: dict[str, Sampled]) -> dict[str, Sampled]:
     """Decoded keyframes (+ motion) → what the model reads: the quality features first, on the
     keyframes as decoded (native size when the config cuts fragments: a mosaic keeps a small
     share of the pixels, and the features read from it rank held-out clips worse, 0.56–0.59
-    SRCC against 0.63–0.66, docs/research/quality-features.md), then the fragment mosaics. Idempotent: frames
-    already prepared pass unchanged."""
+    SRCC against 0.63–0.66, docs/research/quality-features.md), then the fragment mosaics.
+    Idempotent: frames already prepared pass unchanged."""
     return with_fragments(cfg.frames, with_quality(cfg, s))
 
 
