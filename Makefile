@@ -1,11 +1,12 @@
-# The two commands: `make demo` and `make test`. Both bootstrap .venv when it is missing or
+# The commands: `make demo`, `make test` (everything, what CI runs) and `make test-fast` (the
+# tests that start no Ray, for the edit loop). All bootstrap .venv when it is missing or
 # pyproject.toml changed since the last install (the stamp file records that).
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= demo_out
 
-.PHONY: demo test
+.PHONY: demo test test-fast
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -19,3 +20,6 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest tests
+
+test-fast: $(STAMP)
+	$(PY) -m pytest tests -m "not ray"

@@ -1,5 +1,10 @@
 """Shared fixtures: one local Ray cluster and one SQLite MLflow store per test session, and
-real clips made on the fly (the tests never depend on ../shared)."""
+real clips made on the fly (the tests never depend on ../shared).
+
+Every test that starts Ray is marked `ray` here (`make test-fast` runs the others: `-m "not ray"`):
+the tests under tests/e2e and those whose fixtures include `ray_local` (the Serve tests' `served`
+among them). A module that starts Ray some other way (a `vqa` job in a subprocess, its own
+`ray.init`) says so itself with `pytestmark = pytest.mark.ray`."""
 
 from __future__ import annotations
 
@@ -10,6 +15,16 @@ import numpy as np
 import pytest
 
 from photo_clips import photo_clip
+
+HERE = Path(__file__).resolve().parent
+RAY_FIXTURES = {"ray_local"}  # session fixtures that start Ray; `served` (Serve) depends on it
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = Path(str(item.path)).resolve()
+        if (HERE / "e2e") in path.parents or RAY_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.ray)
 
 
 @pytest.fixture(scope="session")

@@ -52,15 +52,17 @@ def base_env() -> dict:
     return env
 
 
-def stop(proc: subprocess.Popen) -> None:
-    """Stop a process and everything it started (never `ray stop`: it would stop every Ray
-    cluster on the machine, the test session's own included)."""
+def stop(*procs: subprocess.Popen) -> None:
+    """Stop processes and everything they started, all at once (never `ray stop`: it would stop
+    every Ray cluster on the machine, the test session's own included)."""
     import psutil
 
-    try:
-        family = [proc, *psutil.Process(proc.pid).children(recursive=True)]
-    except psutil.NoSuchProcess:
-        family = [proc]
+    family = []
+    for proc in procs:
+        try:
+            family += [proc, *psutil.Process(proc.pid).children(recursive=True)]
+        except psutil.NoSuchProcess:
+            family.append(proc)
     for p in family:
         try:
             p.terminate()
@@ -116,8 +118,7 @@ def cluster():
                 time.sleep(1)
         yield f"http://127.0.0.1:{dash}", token, f"http://127.0.0.1:{mlf}", scratch
     finally:
-        stop(head)
-        stop(mlflow)
+        stop(head, mlflow)  # one wait for both
         shutil.rmtree(scratch, ignore_errors=True)
 
 

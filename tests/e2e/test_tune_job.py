@@ -1,7 +1,8 @@
 """`vqa tune` on the local Ray cluster: a small ASHA search over the tiny preset on darkened
 photographs (the degradation the tiny model learns, tests/train/test_learning.py), each trial the
 training job with its held-out validation; ASHA stops a trial early, the best trial comes out as
-a training config that loads, its model is registered, every trial is an MLflow child run."""
+a training config that loads, its model is registered, every trial is an MLflow child run — all
+from a job folder whose every path is relative (the one search checks both)."""
 
 import json
 from pathlib import Path
@@ -38,25 +39,35 @@ def darkened_rows(root: Path, photos, seed: int) -> list[dict]:
     return rows
 
 
-def test_asha_search_stops_a_trial_and_writes_the_best_config(tmp_path, ray_local, mlflow_uri):
+def test_asha_search_stops_a_trial_and_writes_the_best_config(tmp_path, ray_local, mlflow_uri,
+                                                              monkeypatch):
+    """Also the README's `vqa tune` after `make demo`: every path relative to where the job
+    starts (configs, samples files, the clips the samples name, the frames root, the output).
+    Tune moves each trial into its own working directory; the trials must still find the clips
+    (they did not: 'no usable sample')."""
+    job = tmp_path / "job"
+    (job / "clips").mkdir(parents=True)
+    (job / "data").mkdir()
+    monkeypatch.chdir(job)
     for name, photos, seed in (("train", ("astronaut", "coffee", "rocket"), 1),
                                ("val", ("chelsea", "camera"), 50)):
-        rows = darkened_rows(tmp_path, photos, seed)
-        (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        rows = darkened_rows(job / "clips", photos, seed)
+        for r in rows:
+            r["video"] = str(Path(r["video"]).relative_to(job))  # clips/…: from the job's folder
+        (job / "data" / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     # the tiny preset's quality features let even a random init rank darkening (seen: 0.89 at
     # lr 1e-5): off here (and the salience read from them), so the trials differ in what they
     # learn, which is what ASHA compares
-    train = {"name": "tt", "out": str(tmp_path / "unused"),
+    train = {"name": "tt", "out": "unused",
              "model": {"preset": "tiny", "overrides": {"quality": {"enabled": False},
                                                        "grounding": {"salience": False}}},
-             "datasets": {"r": {"path": str(tmp_path / "train.jsonl")},
-                          "v": {"path": str(tmp_path / "val.jsonl")}},
+             "datasets": {"r": {"path": "data/train.jsonl"}, "v": {"path": "data/val.jsonl"}},
              "stages": [{"name": "rating", "datasets": ["r"],
                          "optim": {"lr": 1e-3, "max_steps": 8, "batch_size": 4,
                                    "precision": "fp32", "warmup_ratio": 0.05}}],
              "deepspeed": {"zero_stage": 0}, "scaling": {"workers": 1},
              "checkpoint": {"every_steps": None}, "log_every": 4,
-             "frames": {"root": str(tmp_path / "frames")},
+             "frames": {"root": "frames"},
              "validation": {"dataset": "v", "every_steps": 4}}
     # In order, one at a time: the second trial (lr 1e-5) meets the first's (lr 3e-3) held-out
     # SRCC at ASHA's rung (step 4) and is stopped there. Real training on real clips: the random
@@ -64,14 +75,14 @@ def test_asha_search_stops_a_trial_and_writes_the_best_config(tmp_path, ray_loca
     # (seen: 0.94), 1e-5 does not (seen: -0.91).
     space = {"metric": "val_srcc", "mode": "max",
              "params": {"lr": {"grid": [3e-3, 1e-5]}, "lora_rank": {"choice": [4, 8]}}}
-    job = {"name": "tt-search", "train": str(tmp_path / "train.yaml"),
-           "space": str(tmp_path / "space.yaml"), "out": str(tmp_path / "tune"), "trials": 1,
+    search = {"name": "tt-search", "train": "train.yaml", "space": "space.yaml", "out": "tune",
+              "trials": 1,
            "max_concurrent": 1, "asha": {"grace_period": 4, "reduction_factor": 2}, "seed": 3,
            "register_as": "tt-tuned"}
-    for name, d in (("train", train), ("space", space), ("job", job)):
-        (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump(d))
+    for name, d in (("train", train), ("space", space), ("search", search)):
+        (job / f"{name}.yaml").write_text(yaml.safe_dump(d))
 
-    assert main(["tune", "--config", str(tmp_path / "job.yaml"), "--json"]) == 0
+    assert main(["tune", "--config", "search.yaml", "--json"]) == 0
     import time
 
     import ray
@@ -81,7 +92,7 @@ def test_asha_search_stops_a_trial_and_writes_the_best_config(tmp_path, ray_loca
         assert time.monotonic() < deadline, ray.available_resources()
         time.sleep(0.5)
 
-    out = tmp_path / "tune"
+    out = job / "tune"
     summary = json.loads((out / "summary.json").read_text())
     assert summary["trials"] == 2 and summary["failed"] == 0
     assert summary["stopped_early"] == 1 and summary["finished"] == 1, summary
@@ -89,6 +100,7 @@ def test_asha_search_stops_a_trial_and_writes_the_best_config(tmp_path, ray_loca
     assert summary["best_val_srcc"] > 0 > summary["worst_val_srcc"]
     assert summary["frame_keys"] == 1  # decoded once before the trials, which only read them
     assert not (out / "trials" / summary["worst_trial"] / "model").exists()  # stopped early
+    assert (out / "trials" / summary["best_trial"] / "model").is_dir()
 
     best = load(TrainConfig, summary["best_config"])  # a ready training config
     params = summary["best_params"]
@@ -115,40 +127,6 @@ def test_asha_search_stops_a_trial_and_writes_the_best_config(tmp_path, ray_loca
 
     model = VQAModel.from_pretrained(resolve_model_path(summary["model_uri"]))
     assert model.cfg.lora.r == params["lora_rank"]
-
-
-def test_trials_read_relative_paths_as_the_job_does(tmp_path, ray_local, mlflow_uri,
-                                                    monkeypatch):
-    """The README's `vqa tune` after `make demo`: every path relative to where the job starts
-    (configs, samples files, the clips the samples name). Tune moves each trial into its own
-    working directory; the trial must still find the clips (it did not: 'no usable sample')."""
-    job = tmp_path / "job"
-    (job / "clips").mkdir(parents=True)
-    (job / "data").mkdir()
-    monkeypatch.chdir(job)
-    for name, photos, seed in (("train", ("astronaut", "coffee"), 1), ("val", ("camera",), 50)):
-        rows = darkened_rows(job / "clips", photos, seed)
-        for r in rows:
-            r["video"] = str(Path(r["video"]).relative_to(job))  # clips/…: from the job's folder
-        (job / "data" / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    train = {"name": "rel", "out": "unused", "model": {"preset": "tiny"},
-             "datasets": {"r": {"path": "data/train.jsonl"}, "v": {"path": "data/val.jsonl"}},
-             "stages": [{"name": "rating", "datasets": ["r"],
-                         "optim": {"lr": 1e-3, "max_steps": 2, "batch_size": 2,
-                                   "precision": "fp32"}}],
-             "deepspeed": {"zero_stage": 0}, "scaling": {"workers": 1},
-             "checkpoint": {"every_steps": None}, "log_every": 1, "frames": {"root": "frames"},
-             "validation": {"dataset": "v", "every_steps": 2}}
-    space = {"metric": "val_srcc", "mode": "max", "params": {"lr": {"grid": [1e-3]}}}
-    search = {"name": "rel-search", "train": "train.yaml", "space": "space.yaml", "out": "tune",
-              "trials": 1, "max_concurrent": 1, "asha": {"grace_period": 1}}
-    for name, d in (("train", train), ("space", space), ("search", search)):
-        (job / f"{name}.yaml").write_text(yaml.safe_dump(d))
-
-    assert main(["tune", "--config", "search.yaml", "--json"]) == 0
-    summary = json.loads((job / "tune" / "summary.json").read_text())
-    assert (summary["trials"], summary["finished"], summary["failed"]) == (1, 1, 0), summary
-    assert (job / "tune" / "trials" / summary["best_trial"] / "model").is_dir()
 
 
 def test_no_trial_finished_is_one_line_with_the_commonest_reason():

@@ -4,6 +4,7 @@ writes goes through `vqa mos` (screening catches the planted bad subjects)."""
 import json
 
 import pandas as pd
+import pytest
 from scipy.stats import spearmanr
 
 from vqa.cli import main as vqa
@@ -19,6 +20,7 @@ def test_truth_follows_the_given_quality():
     assert len(info["bad_subjects"]) == 1
 
 
+@pytest.mark.ray  # `vqa mos` runs on a local Ray cluster
 def test_cli_writes_ratings_that_vqa_mos_screens(tmp_path, capsys):
     pool = tmp_path / "labels.csv"
     pd.DataFrame({"video": [f"v{i}.mp4" for i in range(30)],
