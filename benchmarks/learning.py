@@ -201,7 +201,7 @@ def evaluate(model_dir: Path, data: dict) -> dict:
             "test_clips": len(rated)}
 
 
-def train(strategy: str, data: dict, out: Path, steps: int, workers: int, optim: dict,
+def train(strategy: str, data: dict, out: Path, steps: int | None, workers: int, optim: dict,
           tag: str = "", model_set: dict | None = None, seed: int | None = None
           ) -> tuple[Path, float]:
     cfg = yaml.safe_load((ROOT / "configs" / f"{STRATEGIES[strategy]}.yaml").read_text())
@@ -209,9 +209,9 @@ def train(strategy: str, data: dict, out: Path, steps: int, workers: int, optim:
         cfg["model"].setdefault("overrides", {}).update(model_set)
     for ds in cfg["datasets"].values():
         ds["path"] = str(data["rating_train"] if "rating" in ds["path"] else data["incontext"])
-    per_stage = max(1, steps // len(cfg["stages"]))
+    per_stage = {} if steps is None else {"max_steps": max(1, steps // len(cfg["stages"]))}
     for s in cfg["stages"]:
-        s["optim"].update(optim, max_steps=per_stage)
+        s["optim"].update(optim, **per_stage)
     name = strategy + tag  # a new name: a new run (the same name resumes the last one)
     cfg.update(out=str(out / "train" / name), frames={"root": str(out / "frames")},
                scaling={"workers": workers, "cpus_per_worker": 1}, name=f"learning-{name}",
@@ -239,9 +239,10 @@ def markdown(results: dict) -> str:
                for k in ("mcq_answer", "mcq_answer_other_clips")]
         lines.append(f"| {name} | {secs} | {o['srcc']:.3f} | {o['plcc']:.3f} | "
                      + " | ".join(f"{v:.3f}" for v in head)
-                     + f" | {m['accuracy']:.3f} ({m['chance']:.3f}; " + ", ".join(
+                     + (f" | {m['accuracy']:.3f} ({m['chance']:.3f}; " + ", ".join(
                          f"{k} {m[f'accuracy_{k}']:.2f}" for k in ("S", "T", "ST")
-                         if f"accuracy_{k}" in m) + f") | {c:.3f} | {ans[0]:.3f} ({ans[1]:.3f}) |")
+                         if f"accuracy_{k}" in m) + ")" if m else " | -")  # --rating-only: none
+                     + f" | {c:.3f} | {ans[0]:.3f} ({ans[1]:.3f}) |")
     t = next(iter(results.values()))["rating"]
     lines.append("| *a perfect ranker, ties in random order* | | "
                  f"{t['overall (level logits)'].get('srcc_ceiling', float('nan')):.3f} | | " +
@@ -260,7 +261,9 @@ def markdown(results: dict) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default="learning_out")
-    ap.add_argument("--steps", type=int, default=300, help="optimizer steps per strategy")
+    ap.add_argument("--steps", type=int, default=None,
+                    help="optimizer steps per strategy, split evenly over its stages (default: "
+                         "the strategy config's epochs, i.e. the shipped recipe)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--strategies", default=",".join(STRATEGIES))
     ap.add_argument("--seconds", type=float, default=3.0)
