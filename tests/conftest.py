@@ -57,8 +57,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.ray)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def mlflow_uri(tmp_path_factory) -> str:
+    """The session's MLflow store, set for every test (autouse): a command a test runs without
+    asking for it (`vqa model init` in the Serve fixtures, the CLI tests' subprocesses) must not
+    fall back to `sqlite:///mlruns.db` in the working directory — the checkout, which the other
+    pytest-xdist worker writes too (seen: "table issues already exists", both creating it)."""
     uri = f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlruns.db'}"
     os.environ["MLFLOW_TRACKING_URI"] = uri
     return uri

@@ -15,8 +15,6 @@ from serve_fixtures import TOKEN, media_root, save_adapter, save_tiny, vqa_serve
 
 
 HERE = Path(__file__).parent
-
-
 _RUNNING: dict | None = None  # the Serve this process started and has not shut down
 
 
