@@ -18,8 +18,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) -m vqa.demo --out $(DEMO_OUT)
 
+# Two pytest-xdist workers, each a whole file at a time (a module's fixtures stay in one
+# process): much of the suite waits on Ray, Train and Serve starting, which two sessions overlap.
 test: $(STAMP)
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests -n 2 --dist loadfile
 
 test-fast: $(STAMP)
 	$(PY) -m pytest tests -m "not ray"

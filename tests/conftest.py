@@ -20,6 +20,36 @@ HERE = Path(__file__).resolve().parent
 RAY_FIXTURES = {"ray_local"}  # session fixtures that start Ray; `served` (Serve) depends on it
 
 
+def pytest_configure(config):
+    _ray_token_once()
+
+
+def _ray_token_once() -> None:
+    """Ray 2.60 turns token auth on for a new local cluster and, on the first `ray.init` of a
+    machine, writes a fresh token to ~/.ray/auth_token. Two pytest-xdist workers starting their
+    first clusters at once would each write their own, and a cluster whose processes read the
+    other's token refuses its own driver. So the token is made here, once and atomically, before
+    any worker starts (the xdist controller configures first); Ray then only reads it."""
+    import secrets
+
+    if os.environ.get("RAY_AUTH_MODE", "").lower() == "disabled" or \
+            os.environ.get("RAY_AUTH_TOKEN") or os.environ.get("RAY_AUTH_TOKEN_PATH"):
+        return
+    path = Path.home() / ".ray" / "auth_token"
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".auth_token.{os.getpid()}")
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+        f.write(secrets.token_hex(32))  # what Ray's own generator makes
+    try:
+        os.link(tmp, path)  # never replaces a token another process wrote first
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         path = Path(str(item.path)).resolve()
@@ -27,8 +57,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.ray)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def mlflow_uri(tmp_path_factory) -> str:
+    """The session's MLflow store, set for every test (autouse): a command a test runs without
+    asking for it (`vqa model init` in the Serve fixtures, the CLI tests' subprocesses) must not
+    fall back to `sqlite:///mlruns.db` in the working directory — the checkout, which the other
+    pytest-xdist worker writes too (seen: "table issues already exists", both creating it)."""
     uri = f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlruns.db'}"
     os.environ["MLFLOW_TRACKING_URI"] = uri
     return uri

@@ -75,6 +75,14 @@ def ray_head(mlflow_uri):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _other_rays() -> set[str]:
+    """The GCS addresses of the Rays running on this machine now, as `auto` sees them."""
+    from ray._private import services
+
+    services.find_gcs_addresses.cache_clear()  # a found set is cached for the process
+    return set(services.find_gcs_addresses())
+
+
 def _ingest(env, pool, out, *extra):
     res = subprocess.run([sys.executable, "-m", "vqa.cli", "ingest", str(pool), "--out",
                           str(out), "--json", *extra], env=env, capture_output=True, text=True,
@@ -105,12 +113,20 @@ def test_head_alive_then_stale_never_captures_a_job(ray_head, clip_factory, tmp_
     assert after.returncode == 0, after.stderr[-2000:]
     assert json.loads(after.stdout[after.stdout.index("{"):])["ray_cluster"] != address
 
+    alone = not _other_rays()
     stale = _ingest(env, pool, tmp_path / "stale", "--address", "auto")
+    alone = alone and not _other_rays()
     lines = [line for line in stale.stderr.splitlines() if line.strip()]
     assert "Traceback" not in stale.stderr, stale.stderr[-2000:]  # (a hang: _ingest's timeout)
-    if stale.returncode == 0:  # Ray's `auto` found another live cluster on the machine (the
-        #                        test session's own, in a full run): joined that, not the dead
+    # What `auto` resolves to depends on the other Rays on the machine (Ray's rule): none, or
+    # two and more (this session's, another pytest-xdist worker's, a benchmark's) → the file's
+    # dead head; exactly one → that one, joined. Each is an outcome the docs allow.
+    if stale.returncode == 0:  # joined the one other live cluster, not the dead head
+        assert not alone
         assert json.loads(stale.stdout[stale.stdout.index("{"):])["ray_cluster"] != address
-    else:  # alone on the machine: the dead head's address, named in one line
+    else:  # the address `auto` gave does not answer: one line, exit 2, naming it
         assert stale.returncode == 2, stale.stderr[-2000:]
-        assert lines[-1].startswith("vqa ingest: --address auto") and address in lines[-1]
+        assert lines[-1].startswith("vqa ingest: --address auto"), stale.stderr[-2000:]
+        if alone:  # the dead head's, certainly (beside other Rays, the one other cluster
+            #        `auto` picked may have gone away meanwhile: another session ending)
+            assert address in lines[-1], lines[-1]

@@ -89,7 +89,8 @@ def cluster():
     agent_ports = [f"--dashboard-agent-listen-port={free_port()}",
                    f"--dashboard-agent-grpc-port={free_port()}",
                    f"--runtime-env-agent-port={free_port()}",
-                   f"--metrics-export-port={free_port()}"]
+                   f"--metrics-export-port={free_port()}",
+                   f"--ray-client-server-port={free_port()}"]  # not 10001: another head's
     head_env = dict(base_env(), RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=token)
     head = subprocess.Popen(
         [str(BIN / "ray"), "start", "--head", "--block", f"--port={gcs}",

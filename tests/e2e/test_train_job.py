@@ -116,13 +116,29 @@ def test_each_strategy_trains_and_registers(base, zero, frames, precision, train
     assert main(["score", clip, "--model", f"models:/{name}/{version}", "--json"]) == 0
 
 
+def _raylet() -> psutil.Process:
+    """This session's raylet (`ray_local`'s): it starts every worker of its cluster."""
+    import ray
+    from ray._private import ray_constants
+
+    node = ray._private.worker._global_node  # private: an upgrade that moves it fails here
+    assert node is not None, "Ray is not initialised in this process"
+    return psutil.Process(node.all_processes[ray_constants.PROCESS_TYPE_RAYLET][0].process.pid)
+
+
 def _workers() -> list[psutil.Process]:
+    """The Ray Train workers of this session's cluster, by pid: only processes that descend
+    from its raylet, never another Ray's on the machine (a second pytest-xdist worker's
+    session, a benchmark running beside the suite)."""
     out = []
-    for p in psutil.process_iter(["name", "cmdline"]):
-        text = " ".join([p.info["name"] or "", *(p.info["cmdline"] or [])])
+    for p in _raylet().children(recursive=True):
+        try:
+            text = " ".join([p.name(), *p.cmdline()])
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
         if "RayTrainWorker" in text:
             out.append(p)
-    return out
+    return sorted(out, key=lambda p: p.pid)
 
 
 def _train_and_kill_a_worker(cfg, when, deadline_s: float = 300) -> tuple[int | None, dict]:

@@ -72,12 +72,18 @@ def test_upload_and_uri_give_vqa_scores_numbers(rater, cli_row):
 
 def test_concurrent_clients_are_batched_with_the_same_numbers(rater, cli_row):
     uri = (rater["root"] / "sub" / rater["clip"].name).as_uri()
-    with ThreadPoolExecutor(6) as pool:
-        outs = list(pool.map(lambda _: post(rater, "/rate", json={"uri": uri}), range(6)))
-    assert all(o.status_code == 200 for o in outs), [o.text for o in outs]
-    for o in outs:
-        same_numbers(o.json(), cli_row, tol=1e-4)
-    assert max(o.json()["batch_size"] for o in outs) > 1  # one forward pass for several
+    sizes = []
+    for _ in range(3):  # on a loaded machine (another xdist worker, a benchmark) the decoders
+        #                 may hand one burst to the model one request at a time: burst again
+        with ThreadPoolExecutor(6) as pool:
+            outs = list(pool.map(lambda _: post(rater, "/rate", json={"uri": uri}), range(6)))
+        assert all(o.status_code == 200 for o in outs), [o.text for o in outs]
+        for o in outs:
+            same_numbers(o.json(), cli_row, tol=1e-4)
+        sizes.append(max(o.json()["batch_size"] for o in outs))
+        if sizes[-1] > 1:
+            break
+    assert max(sizes) > 1, sizes  # one forward pass for several
 
 
 def test_uris_outside_the_media_roots_are_refused(rater):
