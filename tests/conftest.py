@@ -30,18 +30,20 @@ def _ray_token_once() -> None:
     first clusters at once would each write their own, and a cluster whose processes read the
     other's token refuses its own driver. So the token is made here, once and atomically, before
     any worker starts (the xdist controller configures first); Ray then only reads it."""
-    import secrets
-
     if os.environ.get("RAY_AUTH_MODE", "").lower() == "disabled" or \
             os.environ.get("RAY_AUTH_TOKEN") or os.environ.get("RAY_AUTH_TOKEN_PATH"):
         return
     path = Path.home() / ".ray" / "auth_token"
     if path.exists():
         return
+    from ray._private.authentication.authentication_token_generator import (
+        generate_new_authentication_token,
+    )
+
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".auth_token.{os.getpid()}")
     with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
-        f.write(secrets.token_hex(32))  # what Ray's own generator makes
+        f.write(generate_new_authentication_token())  # Ray's own generator
     try:
         os.link(tmp, path)  # never replaces a token another process wrote first
     except FileExistsError:
