@@ -15,6 +15,7 @@ import pytest
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[1]
 
+MARK = "=" * 20 + " the failing run " + "=" * 20  # on stderr between the two runs
 JOB = textwrap.dedent("""
     import sys, time
     import ray, ray.data
@@ -55,11 +56,8 @@ JOB = textwrap.dedent("""
         TorchTrainer(failing_loop, scaling_config=ScalingConfig(num_workers=1)).fit()
     finally:
         shutdown_ray()
-""").replace("MARK", repr("=" * 20 + " the failing run " + "=" * 20))
+""").replace("MARK", repr(MARK))
 NOISE = ("core_worker.cc", "Traceback", "will hang unless", "multiple active Ray instances")
-
-
-MARK = "=" * 20 + " the failing run " + "=" * 20
 
 
 @pytest.fixture(scope="module")
