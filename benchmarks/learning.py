@@ -237,12 +237,13 @@ def markdown(results: dict) -> str:
         secs = f"{r['train_s']:.0f}" if "train_s" in r else "-"
         ans = [r.get(k, {}).get("accuracy", float("nan"))
                for k in ("mcq_answer", "mcq_answer_other_clips")]
+        mcq = "-" if not m else (  # --rating-only: no benchmark was asked
+            f"{m['accuracy']:.3f} ({m['chance']:.3f}; " + ", ".join(
+                f"{k} {m[f'accuracy_{k}']:.2f}" for k in ("S", "T", "ST")
+                if f"accuracy_{k}" in m) + ")")
         lines.append(f"| {name} | {secs} | {o['srcc']:.3f} | {o['plcc']:.3f} | "
                      + " | ".join(f"{v:.3f}" for v in head)
-                     + (f" | {m['accuracy']:.3f} ({m['chance']:.3f}; " + ", ".join(
-                         f"{k} {m[f'accuracy_{k}']:.2f}" for k in ("S", "T", "ST")
-                         if f"accuracy_{k}" in m) + ")" if m else " | -")  # --rating-only: none
-                     + f" | {c:.3f} | {ans[0]:.3f} ({ans[1]:.3f}) |")
+                     + f" | {mcq} | {c:.3f} | {ans[0]:.3f} ({ans[1]:.3f}) |")
     t = next(iter(results.values()))["rating"]
     lines.append("| *a perfect ranker, ties in random order* | | "
                  f"{t['overall (level logits)'].get('srcc_ceiling', float('nan')):.3f} | | " +
