@@ -19,7 +19,8 @@ demo: $(STAMP)
 	$(PY) -m vqa.demo --out $(DEMO_OUT)
 
 # Two pytest-xdist workers, each a whole file at a time (a module's fixtures stay in one
-# process): much of the suite waits on Ray, Train and Serve starting, which two sessions overlap.
+# process; the Serve folder is one unit: tests/conftest.py): much of the suite waits on Ray,
+# Train and Serve starting, which two sessions overlap.
 test: $(STAMP)
 	$(PY) -m pytest tests -n 2 --dist loadfile
 

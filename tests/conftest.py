@@ -52,11 +52,50 @@ def _ray_token_once() -> None:
         tmp.unlink()
 
 
+# The files that take a minute and more under `make test`, longest first (measured: the suite's
+# timeline in docs/BENCHMARKS.md). They run first, so that no worker is left alone with one of
+# them at the end while the other has nothing left to do; a name that matches nothing is harmless.
+LONG_FIRST = ("e2e/test_train_job.py", "e2e/test_submit_job.py", "train/test_learning.py",
+              "serve/", "e2e/test_tune_job.py", "e2e/test_cluster_address.py",
+              "e2e/test_pipeline_job.py")
+
+
 def pytest_collection_modifyitems(config, items):
+    """Marks the tests that start Ray (`ray`), and orders the files: LONG_FIRST, then the other
+    files that start Ray, then the rest — short ones last fill in whichever worker is free."""
     for item in items:
         path = Path(str(item.path)).resolve()
         if (HERE / "e2e") in path.parents or RAY_FIXTURES & set(item.fixturenames):
             item.add_marker(pytest.mark.ray)
+    starts_ray = {item.path for item in items if item.get_closest_marker("ray")}
+    items.sort(key=lambda item: _file_rank(item.path, item.path in starts_ray))  # stable
+
+
+def _file_rank(path, starts_ray: bool) -> int:
+    name = Path(path).resolve().relative_to(HERE).as_posix()
+    for rank, long in enumerate(LONG_FIRST):
+        if name.startswith(long):
+            return rank
+    return len(LONG_FIRST) + (0 if starts_ray else 1)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile` (what `make test` runs) with two changes: the files go out in the order
+    pytest_collection_modifyitems left them (pytest-xdist would sort them by how many tests
+    they hold, which puts the one-test end-to-end files last), and the Serve folder is one unit,
+    on one worker, so its one Serve (tests/serve/conftest.py) starts once instead of once on
+    each worker. Any other --dist is pytest-xdist's own."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FilesAndServeFolder(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "tests/serve" if path.startswith("tests/serve/") else path
+
+    config.option.loadscopereorder = False  # --no-loadscope-reorder: the collection's order
+    return FilesAndServeFolder(config, log)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,7 +1,7 @@
-"""`vqa train` on a local Ray cluster: every strategy runs (ZeRO 0/1/2, 2 workers), MLflow holds
-the parent and stage runs, the registered model loads by URI, and a killed worker resumes from
-the latest checkpoint without repeating a stage (automatically, under ZeRO-3; by running the same
-command again, under ZeRO-2)."""
+"""`vqa train` on a local Ray cluster: every strategy runs (ZeRO 0/1/2, 1 and 2 workers), MLflow
+holds the parent and stage runs, the registered model loads by URI, and a killed worker resumes
+from the latest checkpoint without repeating a stage (automatically, under ZeRO-3; by running the
+same command again, under ZeRO-2 in bf16 — that run is also the mix strategy's)."""
 
 import json
 import threading
@@ -71,31 +71,41 @@ def job_config(base: str, data: Path, out: Path, steps: int = 1, every: int | No
 
 
 # complementary-reverse is complementary's stage list reversed (tests/train/test_train_config.py
-# checks every strategy's stages); the three here cover one and two stages, ZeRO 0/1/2, shards
-@pytest.mark.parametrize("base,zero,frames,precision", [
-    ("local-direct", 0, False, "fp32"), ("local-mix", 1, True, "bf16"),
-    ("local-complementary", 2, True, "fp32")])
-def test_each_strategy_trains_and_registers(base, zero, frames, precision, train_data, tmp_path,
-                                            ray_local, mlflow_uri):
-    """bf16 (the cluster configs' precision) died on its first step in SlowFast's BatchNorm."""
+# checks every strategy's stages); direct and complementary here, mix (ZeRO-2, bf16, frame shards)
+# in test_the_same_command_after_a_crash_resumes: one and two stages, ZeRO 0/1/2, shards
+@pytest.mark.parametrize("base,zero,frames", [("local-direct", 0, False),
+                                              ("local-complementary", 1, True)])
+def test_each_strategy_trains_and_registers(base, zero, frames, train_data, tmp_path, ray_local,
+                                            mlflow_uri):
     name = f"t-{base}-{zero}"
     # the direct run also validates on its rating rows (6 clips + a broken one, 2 workers)
     validation = {"dataset": "rating", "every_steps": 1} if base == "local-direct" else None
     path = job_config(base, train_data, tmp_path / "out", name=name, register_as=name,
-                      deepspeed={"zero_stage": zero}, precision=precision,
+                      deepspeed={"zero_stage": zero}, precision="fp32",
                       frames=str(tmp_path / "frames") if frames else None, validation=validation)
     assert main(["train", "--config", str(path)]) == 0
     cfg = from_dict(TrainConfig, yaml.safe_load(path.read_text()))
+    summary, stage_runs = registered(cfg, zero, train_data, mlflow_uri)
+    assert summary["global_steps"] == len(cfg.stages)  # one step per stage
+    if validation:  # every distinct video with a mos, none lost to the worker split
+        for c in stage_runs:
+            m = c.data.metrics
+            assert (m["val_n"], m["val_failed"]) == (6, 1) and -1 <= m["val_srcc"] <= 1
+
+
+def registered(cfg: TrainConfig, zero: int, train_data: Path, mlflow_uri: str) -> tuple:
+    """Check what `vqa train` left in MLflow for `cfg` (parent run, memory plan, one child run
+    per stage with its metrics, the registered model, which `vqa score` loads) → (the run's
+    summary, its stage runs)."""
     mlflow.set_tracking_uri(mlflow_uri)
     parent = mlflow.search_runs(experiment_names=["vqa-train"], output_format="list",
-                                filter_string=f"params.name = '{name}'")[0]
+                                filter_string=f"params.name = '{cfg.name}'")[0]
     assert parent.data.params["deepspeed.zero_stage"] == str(zero)
     summary = json.loads(mlflow.artifacts.load_text(parent.info.artifact_uri + "/summary.json"))
     plan = json.loads(mlflow.artifacts.load_text(parent.info.artifact_uri + "/plan.json"))
     assert [r["stage"] for r in plan] == [s.name for s in cfg.stages]  # the memory plan
     assert all(f"plan.{r['stage']}.gpu_gib.total" in parent.data.metrics for r in plan)
     assert summary["stages"] == ", ".join(s.name for s in cfg.stages)
-    assert summary["global_steps"] == len(cfg.stages)  # one step per stage
     if "rating" in cfg.datasets and any("rating" in s.datasets for s in cfg.stages):
         key = next(f"{s.name}.missing_video" for s in cfg.stages if "rating" in s.datasets)
         assert summary[key] == 1  # the missing clip was dropped and counted
@@ -107,13 +117,11 @@ def test_each_strategy_trains_and_registers(base, zero, frames, precision, train
         assert {"loss", "lr", "samples_per_s", "tokens_per_s", "grad_norm",
                 "memory_peak_gib"} <= set(c.data.metrics)
         assert c.data.metrics["memory_peak_gib"] >= c.data.metrics["memory_start_gib"] > 0
-        if validation:  # every distinct video with a mos, none lost to the worker split
-            m = c.data.metrics
-            assert (m["val_n"], m["val_failed"]) == (6, 1) and -1 <= m["val_srcc"] <= 1
-    version = mlflow.MlflowClient().get_latest_versions(name)[0].version
-    assert summary["model_uri"] == f"models:/{name}/{version}"
+    version = mlflow.MlflowClient().get_latest_versions(cfg.register_as)[0].version
+    assert summary["model_uri"] == f"models:/{cfg.register_as}/{version}"
     clip = json.loads((train_data / "rating.jsonl").read_text().splitlines()[0])["video"]
-    assert main(["score", clip, "--model", f"models:/{name}/{version}", "--json"]) == 0
+    assert main(["score", clip, "--model", summary["model_uri"], "--json"]) == 0
+    return summary, children
 
 
 def _raylet() -> psutil.Process:
@@ -141,69 +149,74 @@ def _workers() -> list[psutil.Process]:
     return sorted(out, key=lambda p: p.pid)
 
 
-def _train_and_kill_a_worker(cfg, when, deadline_s: float = 300) -> tuple[int | None, dict]:
+def _states(run_dir: Path) -> list[TrainState]:
+    """The states of the run's checkpoints that can be read now: Ray Train may be halfway
+    through writing one, or pruning one the glob just found (keep: 2)."""
+    states = []
+    for p in run_dir.glob("checkpoint_*/state.json"):
+        try:
+            states.append(TrainState.read(p.parent))
+        except (OSError, ValueError, TypeError):
+            continue
+    return states
+
+
+def _train_and_kill_a_worker(cfg, when, deadline_s: float = 300):
     """Run `cfg` in a thread; kill one Train worker as soon as a checkpoint's state satisfies
-    `when` → (the killed pid or None, the run's summary once it finished)."""
+    `when` → (the killed pid or None, the run's summary, the exception it ended with or None)."""
     from vqa.pipelines.train import prepare, run_train
 
     result: dict = {}
-    thread = threading.Thread(target=lambda: result.update(run_train(cfg, prepare(cfg))))
+    error: list = []
+
+    def train():
+        try:
+            result.update(run_train(cfg, prepare(cfg)))
+        except Exception as exc:  # noqa: BLE001 - returned for the test to judge
+            error.append(exc)
+
+    thread = threading.Thread(target=train)
     thread.start()
     run_dir, killed = Path(cfg.out) / "ray" / cfg.name, None
     deadline = time.monotonic() + deadline_s
     while thread.is_alive() and killed is None and time.monotonic() < deadline:
-        states = [TrainState.read(p.parent) for p in run_dir.glob("checkpoint_*/state.json")]
-        if any(when(s) for s in states):
+        if any(when(s) for s in _states(run_dir)):
             workers = _workers()
             if workers:
                 killed = workers[-1].pid
                 workers[-1].kill()
         time.sleep(0.2)
     thread.join(timeout=400)
-    return killed, result
+    return killed, result, (error or [None])[0]
 
 
 def test_the_same_command_after_a_crash_resumes(train_data, tmp_path, ray_local, mlflow_uri):
-    """No automatic restart (max_failures 0): the killed run fails; running it again with the
-    same name and storage continues from its latest checkpoint."""
+    """No automatic restart (max_failures 0): the killed run fails; `vqa train` again with the
+    same name and storage continues from its latest checkpoint and registers the model as any
+    run does. It is also the mix strategy's run (on one worker): ZeRO-2, frame shards and bf16
+    (the cluster configs' precision, which died on its first step in SlowFast's BatchNorm)."""
     from ray.train import TrainingFailedError
 
-    from vqa.pipelines.train import prepare, run_train
+    from vqa.pipelines.train import prepare
 
-    path = job_config("local-direct", train_data, tmp_path / "out", steps=8, every=2,
-                      name="t-crash", max_failures=0, register_as=None,
+    path = job_config("local-mix", train_data, tmp_path / "out", steps=8, every=2,
+                      name="t-crash-mix", register_as="t-crash-mix", max_failures=0,
+                      deepspeed={"zero_stage": 2}, precision="bf16",
+                      frames=str(tmp_path / "frames"),
                       scaling={"workers": 1, "cpus_per_worker": 1})
     cfg = from_dict(TrainConfig, yaml.safe_load(path.read_text()))
-    failed: list = []
-
-    def first_run():
-        try:
-            run_train(cfg, prepare(cfg))
-        except TrainingFailedError as exc:
-            failed.append(exc)
-
-    thread = threading.Thread(target=first_run)
-    thread.start()
-    run_dir, killed = Path(cfg.out) / "ray" / cfg.name, False
-    deadline = time.monotonic() + 240
-    while thread.is_alive() and not killed and time.monotonic() < deadline:
-        if any(TrainState.read(p.parent).stage_step >= 4
-               for p in run_dir.glob("checkpoint_*/state.json")):
-            for w in _workers()[-1:]:
-                w.kill()
-                killed = True
-        time.sleep(0.2)
-    thread.join(timeout=300)
-    assert killed and failed, "the first run should have died with its worker"
-    prep = prepare(cfg)
-    assert prep["resume_from"] is not None
-    summary = run_train(cfg, prep)
-    assert summary["resumes"] == 1 and summary["global_steps"] == 8
+    killed, _, error = _train_and_kill_a_worker(cfg, lambda s: s.stage_step >= 4)
+    assert killed is not None and isinstance(error, TrainingFailedError), \
+        f"the first run should have died with its worker (killed {killed}, ended with {error!r})"
+    assert prepare(cfg)["resume_from"] is not None
+    assert main(["train", "--config", str(path)]) == 0
+    summary, _ = registered(cfg, 2, train_data, mlflow_uri)
+    assert summary["resumes"] == 1 and summary["global_steps"] == 8, summary
 
 
 def test_zero3_trains_resumes_and_saves_the_whole_model(train_data, tmp_path, ray_local,
                                                        mlflow_uri):
-    """ZeRO-3 with activation checkpointing on 2 workers, two stages, validation every step: a
+    """ZeRO-3 with activation checkpointing on 2 workers, two stages, validation at the end: a
     worker killed mid-way through stage 2 resumes from the partitioned shards, and the saved
     folder (gathered on rank 0) rates the validation clips exactly as the partitioned model did
     in memory. On the old main the folder held 0-element placeholders that no model could load.
@@ -221,9 +234,11 @@ def test_zero3_trains_resumes_and_saves_the_whole_model(train_data, tmp_path, ra
                       activation_checkpointing=["vision", "language"],
                       validation={"dataset": "rating", "every_steps": 100})
     cfg = from_dict(TrainConfig, yaml.safe_load(path.read_text()))
-    killed, result = _train_and_kill_a_worker(cfg, lambda s: s.stage == 1 and s.stage_step >= 1)
-    assert killed is not None, "training ended before a worker could be killed"
-    assert result["resumes"] == 1 and result["global_steps"] == 6
+    killed, result, error = _train_and_kill_a_worker(
+        cfg, lambda s: s.stage == 1 and s.stage_step >= 1)
+    assert killed is not None and error is None, \
+        f"killed {killed}, ended with {error!r}: training ended before a worker could be killed?"
+    assert result["resumes"] == 1 and result["global_steps"] == 6, result
     assert result["stages"] == "rating, incontext"
     model = VQAModel.from_pretrained(Path(cfg.out) / "model")  # whole weights, not placeholders
     rows = [json.loads(line) for line in (train_data / "rating.jsonl").read_text().splitlines()]

@@ -1,9 +1,10 @@
 """One local Serve for the Serve tests: started by the first test that needs it, shut down after
 the last test of this folder (a failed start included) so the CPUs its replicas hold go back to
 the session's Ray cluster before the tests that follow need them. (A "package" scope would not
-do: without an __init__.py it lasts the whole session.) Under pytest-xdist a worker may run
-other folders' files between two Serve modules: the Serve shut down after the first is started
-again for the next (`served` is per module; what it serves is made once per session)."""
+do: without an __init__.py it lasts the whole session.) `make test` keeps this folder on one
+pytest-xdist worker (tests/conftest.py); run another way, a worker may run other folders' files
+between two Serve modules: the Serve shut down after the first is started again for the next
+(`served` is per module; what it serves is made once per session)."""
 
 from __future__ import annotations
 

@@ -66,6 +66,7 @@ def test_training_teaches_held_out_ranking(tmp_path, ray_local, mlflow_uri):
                        "optim": {"lr": 3e-3, "max_steps": 120, "batch_size": 8,
                                  "precision": "fp32", "warmup_ratio": 0.05}}],
            "deepspeed": {"zero_stage": 0}, "scaling": {"workers": 1},
+           "frames": {"root": str(tmp_path / "frames")},  # decoded once, not on every step
            "checkpoint": {"every_steps": None}, "log_every": 120}
     path = tmp_path / "learning.yaml"
     path.write_text(yaml.safe_dump(cfg))
