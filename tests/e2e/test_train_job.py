@@ -220,6 +220,8 @@ def test_zero3_trains_resumes_and_saves_the_whole_model(train_data, tmp_path, ra
     worker killed mid-way through stage 2 resumes from the partitioned shards, and the saved
     folder (gathered on rank 0) rates the validation clips exactly as the partitioned model did
     in memory. On the old main the folder held 0-element placeholders that no model could load.
+    Three validation clips: under ZeRO-3 every forward pass gathers the weights from both
+    ranks (about 4 s a clip on this CPU), and validation runs four times here.
 
     It is also the test of an automatic restart (max_failures 1) mid-stage: one resume, stage 1
     not run again, the global step count continued from the checkpoint (3 + 3). A separate
@@ -232,7 +234,7 @@ def test_zero3_trains_resumes_and_saves_the_whole_model(train_data, tmp_path, ra
                       name="t-zero3", max_failures=1, register_as=None, precision="fp32",
                       deepspeed={"zero_stage": 3},
                       activation_checkpointing=["vision", "language"],
-                      validation={"dataset": "rating", "every_steps": 100})
+                      validation={"dataset": "rating", "every_steps": 100, "max_videos": 3})
     cfg = from_dict(TrainConfig, yaml.safe_load(path.read_text()))
     killed, result, error = _train_and_kill_a_worker(
         cfg, lambda s: s.stage == 1 and s.stage_step >= 1)
@@ -243,7 +245,7 @@ def test_zero3_trains_resumes_and_saves_the_whole_model(train_data, tmp_path, ra
     model = VQAModel.from_pretrained(Path(cfg.out) / "model")  # whole weights, not placeholders
     rows = [json.loads(line) for line in (train_data / "rating.jsonl").read_text().splitlines()]
     pairs = [(model.rate(r["video"])["score"], r["mos"]) for r in rows
-             if Path(r["video"]).exists() and r["id"].startswith("r")]
+             if Path(r["video"]).exists() and r["id"].startswith("r")][:3]  # max_videos
     c = correlations([p for p, _ in pairs], [m for _, m in pairs])
-    assert result["val_n"] == len(pairs) == 6
+    assert result["val_n"] == len(pairs) == 3
     assert c["plcc"] == pytest.approx(result["val_plcc"], abs=1e-5)
