@@ -1,14 +1,14 @@
-"""`vqa train` on a local Ray cluster: every strategy runs (ZeRO 0/1/2, 1 and 2 workers), MLflow
-holds the parent and stage runs, the registered model loads by URI, and a killed worker resumes
-from the latest checkpoint without repeating a stage (automatically, under ZeRO-3; by running the
-same command again, under ZeRO-2 in bf16 — that run is also the mix strategy's)."""
+"""`vqa train` on a local Ray cluster: the strategies run (ZeRO 1/2/3, 1 and 2 workers; direct on
+ZeRO-0 is tests/train/test_learning.py), MLflow holds the parent and stage runs, the registered
+model loads by URI, and a killed worker resumes from the latest checkpoint without repeating a
+stage (automatically, under ZeRO-3; by running the same command again, under ZeRO-2 in bf16 —
+that run is also the mix strategy's)."""
 
 import json
 import threading
 import time
 from pathlib import Path
 
-import mlflow
 import psutil
 import pytest
 import yaml
@@ -17,6 +17,8 @@ from vqa.cli import main
 from vqa.config import from_dict
 from vqa.train.config import TrainConfig
 from vqa.train.state import TrainState
+
+from train_checks import registered
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,57 +73,28 @@ def job_config(base: str, data: Path, out: Path, steps: int = 1, every: int | No
 
 
 # complementary-reverse is complementary's stage list reversed (tests/train/test_train_config.py
-# checks every strategy's stages); direct and complementary here, mix (ZeRO-2, bf16, frame shards)
-# in test_the_same_command_after_a_crash_resumes: one and two stages, ZeRO 0/1/2, shards
-@pytest.mark.parametrize("base,zero,frames", [("local-direct", 0, False),
-                                              ("local-complementary", 1, True)])
-def test_each_strategy_trains_and_registers(base, zero, frames, train_data, tmp_path, ray_local,
-                                            mlflow_uri):
-    name = f"t-{base}-{zero}"
-    # the direct run also validates on its rating rows (6 clips + a broken one, 2 workers)
-    validation = {"dataset": "rating", "every_steps": 1} if base == "local-direct" else None
-    path = job_config(base, train_data, tmp_path / "out", name=name, register_as=name,
-                      deepspeed={"zero_stage": zero}, precision="fp32",
-                      frames=str(tmp_path / "frames") if frames else None, validation=validation)
+# checks every strategy's stages). The other strategies train in other tests: direct (ZeRO-0)
+# in tests/train/test_learning.py, mix (ZeRO-2, bf16, frame shards) in
+# test_the_same_command_after_a_crash_resumes, complementary under ZeRO-3 in the last test.
+def test_complementary_trains_and_registers(train_data, tmp_path, ray_local, mlflow_uri):
+    """Two stages on ZeRO-1, 2 workers, from frame shards, one step each; validation on the
+    rating rows (6 clips + a broken one) split over the two workers."""
+    path = job_config("local-complementary", train_data, tmp_path / "out", name="t-compl",
+                      register_as="t-compl", deepspeed={"zero_stage": 1}, precision="fp32",
+                      frames=str(tmp_path / "frames"),
+                      validation={"dataset": "rating", "every_steps": 1})
     assert main(["train", "--config", str(path)]) == 0
     cfg = from_dict(TrainConfig, yaml.safe_load(path.read_text()))
-    summary, stage_runs = registered(cfg, zero, train_data, mlflow_uri)
+    summary, stage_runs = registered(cfg, 1, first_clip(train_data), mlflow_uri)
     assert summary["global_steps"] == len(cfg.stages)  # one step per stage
-    if validation:  # every distinct video with a mos, none lost to the worker split
-        for c in stage_runs:
-            m = c.data.metrics
-            assert (m["val_n"], m["val_failed"]) == (6, 1) and -1 <= m["val_srcc"] <= 1
+    assert summary["validation.no_frames"] == 1  # the broken clip, dropped at the frame build
+    for c in stage_runs:  # every distinct video with a mos, none lost to the worker split
+        m = c.data.metrics
+        assert (m["val_n"], m["val_failed"]) == (6, 0) and -1 <= m["val_srcc"] <= 1
 
 
-def registered(cfg: TrainConfig, zero: int, train_data: Path, mlflow_uri: str) -> tuple:
-    """Check what `vqa train` left in MLflow for `cfg` (parent run, memory plan, one child run
-    per stage with its metrics, the registered model, which `vqa score` loads) → (the run's
-    summary, its stage runs)."""
-    mlflow.set_tracking_uri(mlflow_uri)
-    parent = mlflow.search_runs(experiment_names=["vqa-train"], output_format="list",
-                                filter_string=f"params.name = '{cfg.name}'")[0]
-    assert parent.data.params["deepspeed.zero_stage"] == str(zero)
-    summary = json.loads(mlflow.artifacts.load_text(parent.info.artifact_uri + "/summary.json"))
-    plan = json.loads(mlflow.artifacts.load_text(parent.info.artifact_uri + "/plan.json"))
-    assert [r["stage"] for r in plan] == [s.name for s in cfg.stages]  # the memory plan
-    assert all(f"plan.{r['stage']}.gpu_gib.total" in parent.data.metrics for r in plan)
-    assert summary["stages"] == ", ".join(s.name for s in cfg.stages)
-    if "rating" in cfg.datasets and any("rating" in s.datasets for s in cfg.stages):
-        key = next(f"{s.name}.missing_video" for s in cfg.stages if "rating" in s.datasets)
-        assert summary[key] == 1  # the missing clip was dropped and counted
-    children = mlflow.search_runs(experiment_names=["vqa-train"], output_format="list",
-                                  filter_string=f"tags.mlflow.parentRunId = "
-                                                f"'{parent.info.run_id}'")
-    assert sorted(c.data.tags["vqa.stage"] for c in children) == sorted(s.name for s in cfg.stages)
-    for c in children:
-        assert {"loss", "lr", "samples_per_s", "tokens_per_s", "grad_norm",
-                "memory_peak_gib"} <= set(c.data.metrics)
-        assert c.data.metrics["memory_peak_gib"] >= c.data.metrics["memory_start_gib"] > 0
-    version = mlflow.MlflowClient().get_latest_versions(cfg.register_as)[0].version
-    assert summary["model_uri"] == f"models:/{cfg.register_as}/{version}"
-    clip = json.loads((train_data / "rating.jsonl").read_text().splitlines()[0])["video"]
-    assert main(["score", clip, "--model", summary["model_uri"], "--json"]) == 0
-    return summary, children
+def first_clip(train_data: Path) -> str:
+    return json.loads((train_data / "rating.jsonl").read_text().splitlines()[0])["video"]
 
 
 def _raylet() -> psutil.Process:
@@ -210,7 +183,7 @@ def test_the_same_command_after_a_crash_resumes(train_data, tmp_path, ray_local,
         f"the first run should have died with its worker (killed {killed}, ended with {error!r})"
     assert prepare(cfg)["resume_from"] is not None
     assert main(["train", "--config", str(path)]) == 0
-    summary, _ = registered(cfg, 2, train_data, mlflow_uri)
+    summary, _ = registered(cfg, 2, first_clip(train_data), mlflow_uri)
     assert summary["resumes"] == 1 and summary["global_steps"] == 8, summary
 
 
@@ -220,8 +193,8 @@ def test_zero3_trains_resumes_and_saves_the_whole_model(train_data, tmp_path, ra
     worker killed mid-way through stage 2 resumes from the partitioned shards, and the saved
     folder (gathered on rank 0) rates the validation clips exactly as the partitioned model did
     in memory. On the old main the folder held 0-element placeholders that no model could load.
-    Three validation clips: under ZeRO-3 every forward pass gathers the weights from both
-    ranks (about 4 s a clip on this CPU), and validation runs four times here.
+    Three validation clips and a broken one: under ZeRO-3 every forward pass gathers the
+    weights from both ranks (about 4 s a clip on this CPU), and validation runs four times.
 
     It is also the test of an automatic restart (max_failures 1) mid-stage: one resume, stage 1
     not run again, the global step count continued from the checkpoint (3 + 3). A separate
@@ -230,11 +203,15 @@ def test_zero3_trains_resumes_and_saves_the_whole_model(train_data, tmp_path, ra
     from vqa.evaluate.rating import correlations
     from vqa.model import VQAModel
 
+    rows = [json.loads(line) for line in (train_data / "rating.jsonl").read_text().splitlines()]
+    val = tmp_path / "validation.jsonl"  # a broken clip first: every rank fails on it alike
+    val.write_text("".join(json.dumps(r) + "\n" for r in [rows[-1], *rows[:3]]))
+    assert rows[-1]["id"] == "broken"
     path = job_config("local-complementary", train_data, tmp_path / "out", steps=3, every=1,
                       name="t-zero3", max_failures=1, register_as=None, precision="fp32",
                       deepspeed={"zero_stage": 3},
                       activation_checkpointing=["vision", "language"],
-                      validation={"dataset": "rating", "every_steps": 100, "max_videos": 3})
+                      validation={"dataset": str(val), "every_steps": 100})
     cfg = from_dict(TrainConfig, yaml.safe_load(path.read_text()))
     killed, result, error = _train_and_kill_a_worker(
         cfg, lambda s: s.stage == 1 and s.stage_step >= 1)
@@ -243,9 +220,7 @@ def test_zero3_trains_resumes_and_saves_the_whole_model(train_data, tmp_path, ra
     assert result["resumes"] == 1 and result["global_steps"] == 6, result
     assert result["stages"] == "rating, incontext"
     model = VQAModel.from_pretrained(Path(cfg.out) / "model")  # whole weights, not placeholders
-    rows = [json.loads(line) for line in (train_data / "rating.jsonl").read_text().splitlines()]
-    pairs = [(model.rate(r["video"])["score"], r["mos"]) for r in rows
-             if Path(r["video"]).exists() and r["id"].startswith("r")][:3]  # max_videos
+    pairs = [(model.rate(r["video"])["score"], r["mos"]) for r in rows[:3]]
     c = correlations([p for p, _ in pairs], [m for _, m in pairs])
-    assert result["val_n"] == len(pairs) == 3
+    assert (result["val_n"], result["val_failed"]) == (3, 1)
     assert c["plcc"] == pytest.approx(result["val_plcc"], abs=1e-5)

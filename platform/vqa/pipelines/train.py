@@ -81,7 +81,8 @@ def stage_datasets(cfg: TrainConfig, prep: dict) -> tuple[dict, list[int], dict]
             from vqa.pipelines.frames import ensure_frames, training_table
 
             key = ensure_frames(held_out, prep["model_cfg"], cfg.frames.root, cfg.frames.build)
-            held_out, _ = training_table(held_out, cfg.frames.root, key)
+            held_out, joined = training_table(held_out, cfg.frames.root, key)
+            counts["validation.no_frames"] = joined["dropped"]  # undecodable: never rated
         datasets[VALIDATION] = ray.data.from_arrow(held_out)
         counts["validation.videos"] = held_out.num_rows
     return datasets, sizes, counts
