@@ -52,9 +52,10 @@ def _ray_token_once() -> None:
         tmp.unlink()
 
 
-# The files that take a minute and more under `make test`, longest first (measured: the suite's
-# timeline in docs/BENCHMARKS.md). They run first, so that no worker is left alone with one of
-# them at the end while the other has nothing left to do; a name that matches nothing is harmless.
+# The files that take a minute and more under `make test`, longest first (measured: the
+# suite's timeline, docs/research/test-suite.md). They run first, so that no worker is left
+# alone with one of them at the end while the other has nothing left to do; a name that
+# matches nothing is harmless.
 LONG_FIRST = ("e2e/test_train_job.py", "e2e/test_submit_job.py", "train/test_learning.py",
               "serve/", "e2e/test_tune_job.py", "e2e/test_cluster_address.py",
               "e2e/test_pipeline_job.py")
