@@ -125,3 +125,11 @@ def test_param_groups_cover_exactly_the_trainable_parameters():
     assert len(ids) == len(set(ids)) and sum(p.numel() for g in decayed
                                              for p in g["params"]) == count_trainable(m)
     torch.optim.AdamW(decayed)
+    # ZeRO-3 partitioned: every parameter an empty 1-d tensor, its shape in ds_shape — the
+    # groups are the same (they were all "no_decay", and a resume could not load its scheduler)
+    for prm in m.parameters():
+        prm.ds_shape = prm.shape
+        prm.data = torch.empty(0, dtype=prm.dtype)
+    partitioned = m.param_groups(1e-5, {"vision": 2e-6}, weight_decay=0.01)
+    assert [(g["name"], [id(p) for p in g["params"]]) for g in partitioned] == \
+        [(g["name"], [id(p) for p in g["params"]]) for g in decayed]

@@ -99,14 +99,17 @@ class VQAModel(nn.Module):
         OmniVQA's lr 1e-5 with the vision tower at 2e-6: `param_groups(1e-5, {"vision": 2e-6})`.
         With weight decay, a group's 1-d parameters (biases, norm gains, gates) go to a twin
         group "<name>/no_decay" without it, as transformers' Trainer does: decay pulls a norm's
-        gain or the tower's gate towards 0, not towards a simpler model."""
+        gain or the tower's gate towards 0, not towards a simpler model. A parameter's rank is
+        its full shape's: a ZeRO-3 partitioned one holds an empty 1-d tensor (its shape is in
+        `ds_shape`) until gathered, and a split by what happens to be gathered at the time gave
+        a resumed run other groups than its checkpoint's."""
         out = []
         for name, modules in self.groups().items():
             params = [p for m in modules for p in m.parameters() if p.requires_grad]
             split = [(name, params, 0.0)]
             if weight_decay:
-                split = [(name, [p for p in params if p.ndim > 1], weight_decay),
-                         (f"{name}/no_decay", [p for p in params if p.ndim <= 1], 0.0)]
+                split = [(name, [p for p in params if _rank(p) > 1], weight_decay),
+                         (f"{name}/no_decay", [p for p in params if _rank(p) <= 1], 0.0)]
             glr = (group_lr or {}).get(name, lr)
             out += [{"name": n, "params": ps, "weight_decay": wd, "lr": glr}
                     for n, ps, wd in split if ps]
@@ -310,3 +313,8 @@ def build(cfg: VQAConfig, weights: bool = True, tokenizer=None,
             if m is not None:
                 m.to(dtype)
     return model
+
+
+def _rank(p) -> int:
+    """The number of dimensions of a parameter's full shape (ZeRO-3 keeps it in `ds_shape`)."""
+    return len(getattr(p, "ds_shape", p.shape))
