@@ -16,7 +16,7 @@ import yaml
 from vqa.cli import main
 from vqa.config import from_dict
 from vqa.train.config import TrainConfig
-from vqa.train.state import TrainState
+from vqa.train.state import checkpoint_states
 
 from train_checks import registered
 
@@ -122,18 +122,6 @@ def _workers() -> list[psutil.Process]:
     return sorted(out, key=lambda p: p.pid)
 
 
-def _states(run_dir: Path) -> list[TrainState]:
-    """The states of the run's checkpoints that can be read now: Ray Train may be halfway
-    through writing one, or pruning one the glob just found (keep: 2)."""
-    states = []
-    for p in run_dir.glob("checkpoint_*/state.json"):
-        try:
-            states.append(TrainState.read(p.parent))
-        except (OSError, ValueError, TypeError):
-            continue
-    return states
-
-
 def _train_and_kill_a_worker(cfg, when, deadline_s: float = 300):
     """Run `cfg` in a thread; kill one Train worker as soon as a checkpoint's state satisfies
     `when` → (the killed pid or None, the run's summary, the exception it ended with or None)."""
@@ -153,7 +141,7 @@ def _train_and_kill_a_worker(cfg, when, deadline_s: float = 300):
     run_dir, killed = Path(cfg.out) / "ray" / cfg.name, None
     deadline = time.monotonic() + deadline_s
     while thread.is_alive() and killed is None and time.monotonic() < deadline:
-        if any(when(s) for s in _states(run_dir)):
+        if any(when(s) for s in checkpoint_states(run_dir).values()):  # readable ones
             workers = _workers()
             if workers:
                 killed = workers[-1].pid

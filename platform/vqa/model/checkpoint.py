@@ -53,6 +53,12 @@ def _write_weights(state_dict: dict, file: Path) -> None:
     save_file(state, str(file), metadata={"format": "pt"})
 
 
+def full_shape(p) -> torch.Size:
+    """A parameter's whole shape: a ZeRO-3 partitioned one is an empty 1-d tensor until
+    gathered and keeps its shape in `ds_shape`."""
+    return getattr(p, "ds_shape", p.shape)
+
+
 def save(model, path, state_dict: dict | None = None) -> Path:
     """`state_dict`: the whole weights when the model's own are partitioned (DeepSpeed ZeRO-3
     gathers them onto rank 0, `vqa.train.zero3.full_state_dict`); a partitioned model saved
@@ -64,8 +70,7 @@ def save(model, path, state_dict: dict | None = None) -> Path:
                                f"({len(partitioned)} are placeholders, e.g. {partitioned[0]}): "
                                f"pass the gathered state_dict")
         state_dict = model.state_dict()
-    expected = {n: p.ds_shape if hasattr(p, "ds_shape") else p.shape
-                for n, p in model.named_parameters()}
+    expected = {n: full_shape(p) for n, p in model.named_parameters()}
     empty = [n for n, t in state_dict.items() if n in expected and t.numel() == 0 and
              expected[n].numel() > 0]
     if empty:

@@ -14,7 +14,7 @@ from torch import nn
 
 from vqa.errors import ConfigError
 from vqa.model.attention import runnable_attention
-from vqa.model.checkpoint import dtype_of, load, save
+from vqa.model.checkpoint import dtype_of, full_shape, load, save
 from vqa.model.components import (Projector, ScoreHead, TokenPlaces, VisionTower, build_llm,
                                    build_vision, load_tokenizer, place_names)
 from vqa.model.config import VQAConfig
@@ -108,8 +108,9 @@ class VQAModel(nn.Module):
             params = [p for m in modules for p in m.parameters() if p.requires_grad]
             split = [(name, params, 0.0)]
             if weight_decay:
-                split = [(name, [p for p in params if _rank(p) > 1], weight_decay),
-                         (f"{name}/no_decay", [p for p in params if _rank(p) <= 1], 0.0)]
+                matrices = [p for p in params if len(full_shape(p)) > 1]
+                rest = [p for p in params if len(full_shape(p)) <= 1]
+                split = [(name, matrices, weight_decay), (f"{name}/no_decay", rest, 0.0)]
             glr = (group_lr or {}).get(name, lr)
             out += [{"name": n, "params": ps, "weight_decay": wd, "lr": glr}
                     for n, ps, wd in split if ps]
@@ -313,8 +314,3 @@ def build(cfg: VQAConfig, weights: bool = True, tokenizer=None,
             if m is not None:
                 m.to(dtype)
     return model
-
-
-def _rank(p) -> int:
-    """The number of dimensions of a parameter's full shape (ZeRO-3 keeps it in `ds_shape`)."""
-    return len(getattr(p, "ds_shape", p.shape))

@@ -59,14 +59,19 @@ def check_compatible(saved: dict, current: dict, where: str) -> None:
                           f"storage path, or the checkpoint's model config")
 
 
-def latest_checkpoint(run_dir: Path) -> Path | None:
-    """The checkpoint with the most steps under a Ray Train run folder (None: a fresh run)."""
-    best, best_step = None, -1
+def checkpoint_states(run_dir: Path) -> dict[Path, TrainState]:
+    """The checkpoints under a Ray Train run folder whose state can be read now (one being
+    written, or pruned as the glob finds it, is left out)."""
+    states = {}
     for state in Path(run_dir).glob(f"checkpoint_*/{STATE}"):
         try:
-            st = TrainState.read(state.parent)
+            states[state.parent] = TrainState.read(state.parent)
         except (OSError, ValueError, TypeError):
             continue
-        if st.global_step > best_step:
-            best, best_step = state.parent, st.global_step
-    return best
+    return states
+
+
+def latest_checkpoint(run_dir: Path) -> Path | None:
+    """The checkpoint with the most steps under a Ray Train run folder (None: a fresh run)."""
+    states = checkpoint_states(run_dir)
+    return max(states, key=lambda folder: states[folder].global_step, default=None)
